@@ -1,0 +1,84 @@
+# Lieux partagés: two commands, `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/lieux_partages
+# Settings used by the test suites: production-like (DEBUG off) but served over plain HTTP.
+TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production SECURE_SSL_REDIRECT=0 \
+	ALLOWED_HOSTS=localhost,127.0.0.1,testserver
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=lieux.example.org CSRF_TRUSTED_ORIGINS=https://lieux.example.org
+
+.PHONY: demo test install install-test assets translations lint pytest-sqlite pytest-postgres \
+	postgres chromium deploy-check clean
+
+$(VENV)/bin/python:
+	$(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned list changes.
+$(VENV)/.runtime: pyproject.toml tools/requirements.py | $(VENV)/bin/python
+	$(PY) -m pip install --quiet $$($(PY) tools/requirements.py)
+	touch $@
+
+$(VENV)/.test: pyproject.toml tools/requirements.py | $(VENV)/bin/python
+	$(PY) -m pip install --quiet $$($(PY) tools/requirements.py test)
+	touch $(VENV)/.runtime $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+
+# Compiled with Babel (a Python package), so no system gettext is needed.
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile --domain django --directory locale --statistics 2>&1 | grep -v "^$$" || true
+	@test -f locale/en/LC_MESSAGES/django.mo -a -f locale/fr/LC_MESSAGES/django.mo
+
+install: $(VENV)/.runtime assets translations
+
+install-test: $(VENV)/.test assets translations
+
+demo: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py load_demo
+	@echo
+	@echo "  Lieux partagés is served on http://127.0.0.1:$(PORT)/"
+	@echo "  Staff pages: http://127.0.0.1:$(PORT)/manage/  (login: admin.demo / demo-password)"
+	@echo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py check
+
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		echo "Starting the local PostgreSQL cluster"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start; \
+		for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432
+
+# Browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+pytest-sqlite: install-test chromium
+	$(TEST_ENV) $(PY) -m pytest -q -p no:cacheprovider
+
+pytest-postgres: install-test chromium postgres
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider --create-db
+
+deploy-check: install
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+test: lint pytest-sqlite pytest-postgres deploy-check
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo

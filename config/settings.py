@@ -1,0 +1,282 @@
+"""Settings for Lieux partagés: one file, driven by environment variables.
+
+Every variable is declared in `VARIABLES` with its default; `.env.example` and the README
+list the same ones (a test keeps the three in step). A malformed value stops start-up with
+a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import EnvError, Var, get, parse_bool, parse_float, parse_int, parse_list, parse_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _time_zone(name: str, raw: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise EnvError(f"{name}={raw!r} is not a known time zone (e.g. Europe/Paris).") from None
+    return raw
+
+
+def _language(name: str, raw: str) -> str:
+    if raw not in ("fr", "en"):
+        raise EnvError(f"{name}={raw!r} is not supported: use 'fr' or 'en'.")
+    return raw
+
+
+def _database(name: str, raw: str) -> dict:
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60)
+    except Exception as exc:  # the library raises several types for one mistake
+        raise EnvError(f"{name}={raw!r} cannot be read as a database URL: {exc}") from None
+    if config.get("ENGINE") not in (
+        "django.db.backends.sqlite3",
+        "django.db.backends.postgresql",
+    ):
+        raise EnvError(f"{name}={raw!r}: only sqlite:// and postgres:// URLs are supported.")
+    return config
+
+
+def _url(name: str, raw: str) -> str:
+    raw = raw.strip()
+    if raw and not raw.startswith(("http://", "https://")):
+        raise EnvError(f"{name}={raw!r} must start with http:// or https://.")
+    return raw.rstrip("/")
+
+
+VARIABLES = [
+    Var("DEBUG", "false", parse_bool, "Development mode: detailed errors, no HTTPS redirect."),
+    Var("SECRET_KEY", None, parse_str, "Signing key; required when DEBUG is off."),
+    Var("ALLOWED_HOSTS", "localhost,127.0.0.1", parse_list, "Host names served, comma-separated."),
+    Var(
+        "CSRF_TRUSTED_ORIGINS",
+        "",
+        parse_list,
+        "Origins trusted for forms, e.g. https://lieux.example.fr.",
+    ),
+    Var(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        _database,
+        "sqlite:///path or postgres://user@host:port/name.",
+    ),
+    Var("TIME_ZONE", "Europe/Paris", _time_zone, "Default time zone of places and of the site."),
+    Var("LANGUAGE_CODE", "fr", _language, "Default interface language: fr or en."),
+    Var("EMAIL_HOST", "", parse_str, "SMTP server; empty prints emails on the console."),
+    Var("EMAIL_PORT", "25", parse_int, "SMTP port."),
+    Var("EMAIL_HOST_USER", "", parse_str, "SMTP user."),
+    Var("EMAIL_HOST_PASSWORD", "", parse_str, "SMTP password."),
+    Var("EMAIL_USE_TLS", "false", parse_bool, "Use STARTTLS with the SMTP server."),
+    Var(
+        "DEFAULT_FROM_EMAIL",
+        "Lieux partagés <noreply@localhost>",
+        parse_str,
+        "Sender of outgoing emails.",
+    ),
+    Var(
+        "SECURE_SSL_REDIRECT",
+        None,
+        parse_bool,
+        "Redirect HTTP to HTTPS; defaults to on when DEBUG is off.",
+    ),
+    Var(
+        "SECURE_HSTS_SECONDS",
+        None,
+        parse_int,
+        "HSTS max-age; defaults to one year when DEBUG is off, 0 otherwise.",
+    ),
+    Var(
+        "SECURE_PROXY_SSL_HEADER",
+        "",
+        parse_list,
+        "Header set by a TLS proxy, e.g. HTTP_X_FORWARDED_PROTO,https.",
+    ),
+    Var(
+        "GEOCODER_URL", "", _url, "Base URL of the national address API; empty turns geocoding off."
+    ),
+    Var("GEOCODER_TIMEOUT", "5", parse_float, "Seconds to wait for the geocoder."),
+    Var(
+        "MAP_TILE_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        parse_str,
+        "Map tile URL template.",
+    ),
+    Var("MAP_ATTRIBUTION", "© OpenStreetMap contributors", parse_str, "Attribution shown on maps."),
+]
+ENV = {var.name: get(var) for var in VARIABLES}
+
+DEBUG: bool = ENV["DEBUG"]
+SECRET_KEY = ENV["SECRET_KEY"]
+if not SECRET_KEY:
+    if not DEBUG:
+        raise EnvError(
+            "SECRET_KEY is required when DEBUG is off: set it to a long random string "
+            '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        )
+    SECRET_KEY = "development-only-insecure-key"  # noqa: S105 - only ever with DEBUG on
+
+ALLOWED_HOSTS = ENV["ALLOWED_HOSTS"]
+if DEBUG:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+CSRF_TRUSTED_ORIGINS = ENV["CSRF_TRUSTED_ORIGINS"]
+for origin in CSRF_TRUSTED_ORIGINS:
+    if not origin.startswith(("http://", "https://")):
+        raise EnvError(f"CSRF_TRUSTED_ORIGINS: {origin!r} must start with http:// or https://.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "places",
+    "services",
+    "scheduling",
+    "economics",
+    "directory",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": ENV["DATABASE_URL"]}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "manage:login"
+LOGIN_REDIRECT_URL = "manage:home"
+LOGOUT_REDIRECT_URL = "manage:login"
+
+LANGUAGE_CODE = ENV["LANGUAGE_CODE"]
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = ENV["TIME_ZONE"]
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Third-party front-end packages (Leaflet) are installed from npm into node_modules at
+# set-up; only the files we serve are exposed, under static/vendor/.
+NODE_MODULES = BASE_DIR / "node_modules"
+if (NODE_MODULES / "leaflet" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Tests and the demo serve files straight from the finders, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MANIFEST_STRICT = False
+
+if ENV["EMAIL_HOST"]:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = ENV["EMAIL_HOST"]
+EMAIL_PORT = ENV["EMAIL_PORT"]
+EMAIL_HOST_USER = ENV["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = ENV["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = ENV["EMAIL_USE_TLS"]
+DEFAULT_FROM_EMAIL = ENV["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# HTTPS hardening: on by default in production (DEBUG off), each overridable.
+SECURE_SSL_REDIRECT = (
+    ENV["SECURE_SSL_REDIRECT"] if ENV["SECURE_SSL_REDIRECT"] is not None else not DEBUG
+)
+SECURE_HSTS_SECONDS = (
+    ENV["SECURE_HSTS_SECONDS"]
+    if ENV["SECURE_HSTS_SECONDS"] is not None
+    else (0 if DEBUG else 31_536_000)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+if ENV["SECURE_PROXY_SSL_HEADER"]:
+    if len(ENV["SECURE_PROXY_SSL_HEADER"]) != 2:
+        raise EnvError("SECURE_PROXY_SSL_HEADER must be two comma-separated values: HEADER,value.")
+    SECURE_PROXY_SSL_HEADER = tuple(ENV["SECURE_PROXY_SSL_HEADER"])
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+GEOCODER_URL = ENV["GEOCODER_URL"]
+GEOCODER_TIMEOUT = ENV["GEOCODER_TIMEOUT"]
+MAP_TILE_URL = ENV["MAP_TILE_URL"]
+MAP_ATTRIBUTION = ENV["MAP_ATTRIBUTION"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lieux partagés API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,477 @@
+"""Every write to the registry. Pages, the API and imports call these, never .save().
+
+Each action validates everything first (full_clean on every record it will write), writes
+in one transaction, and records who changed what in the place's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from places.history import diff, record, snapshot
+from places.models import (
+    PROFILE_MODELS,
+    ChangeRecord,
+    Membership,
+    Network,
+    Organisation,
+    Place,
+    PlaceSlugAlias,
+    Role,
+    Typology,
+)
+
+User = get_user_model()
+
+PLACE_FIELDS = (
+    "name",
+    "slug",
+    "short_description",
+    "description",
+    "origin",
+    "address",
+    "postcode",
+    "commune",
+    "insee_code",
+    "latitude",
+    "longitude",
+    "itinerant",
+    "phone",
+    "email",
+    "website",
+    "wheelchair",
+    "accessibility_notes",
+    "acceslibre_url",
+    "legal_id",
+)
+
+
+class StaleVersion(ValidationError):
+    """Somebody saved the record since the version the editor started from."""
+
+    def __init__(self, *, current: Place, since: list[ChangeRecord]):
+        self.current = current
+        self.since = since
+        names = sorted({str(c.user or _("an import or the API")) for c in since})
+        super().__init__(
+            _(
+                "This place was changed by %(who)s while you were editing it "
+                "(now version %(version)s). Your input is kept below: review their "
+                "changes, then save again to apply yours."
+            ),
+            code="stale_version",
+            params={"who": ", ".join(names) or _("someone else"), "version": current.version},
+        )
+
+
+def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(base)[:110] or "lieu"
+    candidate, n = base, 2
+    while (
+        Place.objects.filter(slug=candidate).exclude(pk=exclude_pk).exists()
+        or PlaceSlugAlias.objects.filter(slug=candidate).exclude(place_id=exclude_pk).exists()
+    ):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _relations_snapshot(place: Place) -> dict[str, Any]:
+    return {
+        "typologies": sorted(t.code for t in place.typologies.all()),
+        "networks": sorted(n.slug for n in place.networks.all()),
+        "managers": sorted(u.username for u in place.managers.all()),
+    }
+
+
+def _check_slug(slug: str, place: Place) -> None:
+    taken = Place.objects.filter(slug=slug).exclude(pk=place.pk).exists()
+    aliased = PlaceSlugAlias.objects.filter(slug=slug).exclude(place_id=place.pk).exists()
+    if taken or aliased:
+        raise ValidationError({"slug": _("This slug is already used by another place.")})
+
+
+def _resolve_typologies(codes: Iterable[str]) -> list[Typology]:
+    codes = list(dict.fromkeys(codes))
+    found = {t.code: t for t in Typology.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationError(
+            {"typologies": _("Unknown typology: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    if not codes:
+        raise ValidationError({"typologies": _("Choose at least one typology.")})
+    return [found[c] for c in codes]
+
+
+def _validate_profiles(place: Place, profiles: Mapping[str, Mapping | None]) -> dict:
+    """Build (unsaved) profile records and validate them all; errors are prefixed by profile."""
+    built: dict[str, Any] = {}
+    errors: dict[str, list] = {}
+    for name, values in profiles.items():
+        if name not in PROFILE_MODELS:
+            raise ValidationError({"profiles": _("Unknown profile: %(name)s.") % {"name": name}})
+        if values is None:
+            built[name] = None
+            continue
+        model = PROFILE_MODELS[name]
+        instance = getattr(place, name, None) if place.pk else None
+        if instance is None:
+            instance = model(place=place)
+        for key, value in values.items():
+            if key in ("id", "place"):
+                continue
+            setattr(instance, key, value)
+        try:
+            instance.full_clean(exclude=["place"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(f"{name}.{field}", []).extend(messages)
+        built[name] = instance
+    if errors:
+        raise ValidationError(errors)
+    return built
+
+
+def _write_profiles(place: Place, built: dict, *, user, source: str, version: int) -> None:
+    for name, instance in built.items():
+        model = PROFILE_MODELS[name]
+        existing = model.objects.filter(place=place).first()
+        before = snapshot(existing, exclude=("place",)) if existing else None
+        if instance is None:
+            if existing:
+                existing.delete()
+                record(
+                    place=place,
+                    target=name,
+                    action=ChangeRecord.Action.DELETE,
+                    changes=diff(before, None),
+                    user=user,
+                    source=source,
+                    version=version,
+                )
+            continue
+        if existing:
+            instance.pk = existing.pk
+        instance.place = place
+        instance.save()
+        record(
+            place=place,
+            target=name,
+            action=ChangeRecord.Action.UPDATE if existing else ChangeRecord.Action.CREATE,
+            changes=diff(before, snapshot(instance, exclude=("place",))),
+            user=user,
+            source=source,
+            version=version,
+        )
+
+
+def _full_clean_place(place: Place, extra_errors: dict | None = None) -> None:
+    errors: dict[str, list] = dict(extra_errors or {})
+    try:
+        place.full_clean(exclude=["organisation"] if place.organisation_id is None else None)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def place_create(
+    *,
+    user,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    typologies: Iterable[str],
+    networks: Iterable[Network] = (),
+    managers: Iterable = (),
+    profiles: Mapping[str, Mapping | None] | None = None,
+    status: str = Place.Status.DRAFT,
+    source: str = "staff",
+) -> Place:
+    """Create a place with its typologies, networks and profiles, and record it."""
+    unknown = set(data) - set(PLACE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    place = Place(organisation=organisation, status=status, **data)
+    errors: dict[str, list] = {}
+    if not place.slug:
+        place.slug = _unique_slug(place.name or "lieu")
+    else:
+        try:
+            _check_slug(place.slug, place)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        typology_objs = _resolve_typologies(typologies)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        typology_objs = []
+    try:
+        _full_clean_place(place, errors)
+        built = _validate_profiles(place, profiles or {})
+    except ValidationError:
+        raise
+    try:
+        place.save()
+    except IntegrityError:
+        # Another request took the slug between our check and the insert.
+        raise ValidationError({"slug": _("This slug is already used by another place.")}) from None
+    place.typologies.set(typology_objs)
+    place.networks.set(list(networks))
+    place.managers.set(list(managers))
+    record(
+        place=place,
+        target="place",
+        action=ChangeRecord.Action.CREATE,
+        changes=diff(
+            None, {**snapshot(place, exclude=("organisation",)), **_relations_snapshot(place)}
+        ),
+        user=user,
+        source=source,
+        version=place.version,
+    )
+    _write_profiles(place, built, user=user, source=source, version=place.version)
+    return place
+
+
+def _lock_and_check(place: Place, expected_version: int | None) -> Place:
+    current = Place.objects.select_for_update().get(pk=place.pk)
+    if expected_version is not None and current.version != expected_version:
+        since = list(
+            ChangeRecord.objects.filter(place=current, version__gt=expected_version)
+            .select_related("user")
+            .order_by("created_at", "id")
+        )
+        raise StaleVersion(current=current, since=since)
+    return current
+
+
+@transaction.atomic
+def place_update(
+    *,
+    place: Place,
+    user,
+    expected_version: int | None,
+    data: Mapping[str, Any],
+    typologies: Iterable[str] | None = None,
+    networks: Iterable[Network] | None = None,
+    managers: Iterable | None = None,
+    profiles: Mapping[str, Mapping | None] | None = None,
+    source: str = "staff",
+) -> Place:
+    """Change a place and its profiles if nobody saved it since `expected_version`.
+
+    `expected_version=None` skips the check (imports that own the record).
+    Raises StaleVersion (a ValidationError) on a conflict, with the changes made since.
+    """
+    unknown = set(data) - set(PLACE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    current = _lock_and_check(place, expected_version)
+    before = {**snapshot(current, exclude=("organisation",)), **_relations_snapshot(current)}
+    old_slug = current.slug
+    for key, value in data.items():
+        setattr(current, key, value)
+    errors: dict[str, list] = {}
+    if "slug" in data and not current.slug:
+        current.slug = _unique_slug(current.name, exclude_pk=current.pk)
+    try:
+        _check_slug(current.slug, current)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    typology_objs = None
+    if typologies is not None:
+        try:
+            typology_objs = _resolve_typologies(typologies)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    _full_clean_place(current, errors)
+    built = _validate_profiles(current, profiles or {})
+
+    current.version += 1
+    current.save()
+    if current.slug != old_slug:
+        PlaceSlugAlias.objects.filter(slug=current.slug).delete()
+        PlaceSlugAlias.objects.get_or_create(slug=old_slug, defaults={"place": current})
+    if typology_objs is not None:
+        current.typologies.set(typology_objs)
+    if networks is not None:
+        current.networks.set(list(networks))
+    if managers is not None:
+        current.managers.set(list(managers))
+    after = {**snapshot(current, exclude=("organisation",)), **_relations_snapshot(current)}
+    changes = diff(before, after)
+    changes.pop("version", None)
+    record(
+        place=current,
+        target="place",
+        action=ChangeRecord.Action.UPDATE,
+        changes=changes,
+        user=user,
+        source=source,
+        version=current.version,
+    )
+    _write_profiles(current, built, user=user, source=source, version=current.version)
+    place.__dict__.update(current.__dict__)
+    return current
+
+
+def _set_status(
+    place: Place,
+    *,
+    user,
+    status: str,
+    allowed_from: set[str],
+    source: str,
+    expected_version: int | None,
+) -> Place:
+    current = _lock_and_check(place, expected_version)
+    if current.status not in allowed_from:
+        raise ValidationError(
+            _("A %(status)s place cannot be changed this way.")
+            % {"status": current.get_status_display().lower()},
+            code="bad_transition",
+        )
+    if status == Place.Status.PUBLISHED and not current.typologies.exists():
+        raise ValidationError(_("Choose a typology before publishing."), code="incomplete")
+    old = current.status
+    current.status = status
+    current.version += 1
+    current.save(update_fields=["status", "version", "updated_at", "search_text"])
+    record(
+        place=current,
+        target="place",
+        action=ChangeRecord.Action.STATUS,
+        changes={"status": [old, status]},
+        user=user,
+        source=source,
+        version=current.version,
+    )
+    place.__dict__.update(current.__dict__)
+    return current
+
+
+@transaction.atomic
+def place_publish(
+    *, place: Place, user, source: str = "staff", expected_version: int | None = None
+) -> Place:
+    """Make a draft place visible to residents and partners."""
+    return _set_status(
+        place,
+        user=user,
+        status=Place.Status.PUBLISHED,
+        allowed_from={Place.Status.DRAFT},
+        source=source,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def place_archive(
+    *, place: Place, user, source: str = "staff", expected_version: int | None = None
+) -> Place:
+    """Withdraw a place from the public registry; its data and history are kept."""
+    return _set_status(
+        place,
+        user=user,
+        status=Place.Status.ARCHIVED,
+        allowed_from={Place.Status.DRAFT, Place.Status.PUBLISHED},
+        source=source,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def place_restore(
+    *, place: Place, user, source: str = "staff", expected_version: int | None = None
+) -> Place:
+    """Bring an archived place back as a draft, for review before publishing again."""
+    return _set_status(
+        place,
+        user=user,
+        status=Place.Status.DRAFT,
+        allowed_from={Place.Status.ARCHIVED},
+        source=source,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def membership_set(*, organisation: Organisation, user, person, role: str) -> Membership:
+    """Give `person` a role in the organisation (creating or changing the membership)."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
+    membership, created = Membership.objects.get_or_create(
+        organisation=organisation, user=person, defaults={"role": role}
+    )
+    old_role = None if created else membership.role
+    if not created and membership.role != role:
+        _refuse_last_admin_removal(membership, new_role=role)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    if old_role != role:
+        record(
+            place=None,
+            target=f"membership:{organisation.slug}:{person.username}",
+            action=ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE,
+            changes={"role": [old_role, role]},
+            user=user,
+            source="staff",
+        )
+    return membership
+
+
+def _refuse_last_admin_removal(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role != Role.REGISTRY_ADMIN or new_role == Role.REGISTRY_ADMIN:
+        return
+    admins = Membership.objects.filter(
+        organisation=membership.organisation, role=Role.REGISTRY_ADMIN
+    ).count()
+    if admins <= 1:
+        raise ValidationError(
+            _("An organisation keeps at least one registry admin: name another one first."),
+            code="last_admin",
+        )
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, user) -> None:
+    """Remove a person from an organisation (never its last registry admin)."""
+    _refuse_last_admin_removal(membership, new_role=None)
+    record(
+        place=None,
+        target=f"membership:{membership.organisation.slug}:{membership.user.username}",
+        action=ChangeRecord.Action.DELETE,
+        changes={"role": [membership.role, None]},
+        user=user,
+        source="staff",
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def person_invite(
+    *, organisation: Organisation, user, username: str, email: str, role: str
+) -> Membership:
+    """Add a person to an organisation, creating their account if it does not exist.
+
+    A new account has no usable password: the person sets one through the reset link.
+    """
+    person = User.objects.filter(username=username).first()
+    if person is None:
+        person = User(username=username, email=email)
+        person.set_unusable_password()
+        try:
+            person.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        person.save()
+    return membership_set(organisation=organisation, user=user, person=person, role=role)

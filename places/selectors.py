@@ -1,0 +1,145 @@
+"""Reads of the registry shared by the staff pages, the directory and the API."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from places.models import (
+    ChangeRecord,
+    Membership,
+    Network,
+    Organisation,
+    Place,
+    Role,
+    Typology,
+    normalize_text,
+)
+
+
+def roles_of(user) -> dict[int, str]:
+    """{organisation id: role} for a signed-in person (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_lp_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        user._lp_roles = cached
+    return cached
+
+
+def is_staff_member(user) -> bool:
+    """Anyone with a role in at least one organisation (or a superuser) may use /manage/."""
+    return bool(getattr(user, "is_superuser", False) or roles_of(user))
+
+
+def admin_organisations(user) -> QuerySet[Organisation]:
+    if getattr(user, "is_superuser", False):
+        return Organisation.objects.all()
+    ids = [org for org, role in roles_of(user).items() if role == Role.REGISTRY_ADMIN]
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def editable_organisations(user) -> QuerySet[Organisation]:
+    """Organisations in which the person may create places (registry admins)."""
+    return admin_organisations(user)
+
+
+def visible_places(user) -> QuerySet[Place]:
+    """Places a staff member may read: all of their organisations' places."""
+    if getattr(user, "is_superuser", False):
+        return Place.objects.all()
+    return Place.objects.filter(organisation_id__in=list(roles_of(user)))
+
+
+def can_view_place(user, place: Place) -> bool:
+    return getattr(user, "is_superuser", False) or place.organisation_id in roles_of(user)
+
+
+def can_edit_place(user, place: Place) -> bool:
+    """Registry admins edit every place of their organisation; managers their own places."""
+    if getattr(user, "is_superuser", False):
+        return True
+    role = roles_of(user).get(place.organisation_id)
+    if role == Role.REGISTRY_ADMIN:
+        return True
+    if role == Role.PLACE_MANAGER:
+        return place.managers.filter(pk=user.pk).exists()
+    return False
+
+
+def can_admin_organisation(user, organisation: Organisation) -> bool:
+    return getattr(user, "is_superuser", False) or (
+        roles_of(user).get(organisation.pk) == Role.REGISTRY_ADMIN
+    )
+
+
+def search_places(
+    queryset: QuerySet[Place],
+    *,
+    q: str = "",
+    statuses=(),
+    typologies=(),
+    profiles=(),
+    communes=(),
+    networks=(),
+) -> QuerySet[Place]:
+    """Filter places; values of one filter combine with OR, filters with AND."""
+    if q:
+        for word in normalize_text(q).split():
+            queryset = queryset.filter(search_text__contains=word)
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    if typologies:
+        queryset = queryset.filter(
+            pk__in=Place.typologies.through.objects.filter(typology__code__in=typologies).values(
+                "place_id"
+            )
+        )
+    if profiles:
+        condition = Q()
+        for profile in profiles:
+            if profile in ("mediation", "work", "creation"):
+                condition |= Q(**{f"{profile}__isnull": False})
+        queryset = queryset.filter(condition)
+    if communes:
+        queryset = queryset.filter(insee_code__in=communes)
+    if networks:
+        queryset = queryset.filter(
+            pk__in=Place.networks.through.objects.filter(network__slug__in=networks).values(
+                "place_id"
+            )
+        )
+    return queryset
+
+
+def place_list(queryset: QuerySet[Place]) -> QuerySet[Place]:
+    """Everything a list of places shows, in a fixed number of queries."""
+    return queryset.select_related(
+        "organisation", "mediation", "work", "creation"
+    ).prefetch_related(
+        Prefetch("typologies", queryset=Typology.objects.order_by("position")),
+        Prefetch("networks", queryset=Network.objects.order_by("name")),
+    )
+
+
+def place_detail(queryset: QuerySet[Place]) -> QuerySet[Place]:
+    return place_list(queryset).prefetch_related("managers", "external_ids")
+
+
+def place_history(place: Place) -> QuerySet[ChangeRecord]:
+    return place.changes.select_related("user").order_by("-created_at", "-id")
+
+
+def communes_in_registry(queryset: QuerySet[Place] | None = None) -> list[tuple[str, str]]:
+    """(INSEE code, name) of the communes that have places, sorted by name."""
+    queryset = Place.objects.all() if queryset is None else queryset
+    rows = (
+        queryset.exclude(insee_code="")
+        .values_list("insee_code", "commune")
+        .order_by("commune", "insee_code")
+        .distinct()
+    )
+    seen: dict[str, str] = {}
+    for code, name in rows:
+        seen.setdefault(code, name)
+    return sorted(((c, n) for c, n in seen.items()), key=lambda item: normalize_text(item[1]))

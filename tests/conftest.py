@@ -1,0 +1,93 @@
+"""Standing users and clients shared by every test module.
+
+Three standing users, as the house rules ask: a registry admin and a place manager of the
+city organisation, and an outsider who belongs to another organisation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from places.models import Role
+from tests.factories import MembershipFactory, OrganisationFactory, PlaceFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(slug="ville-de-lyon", name="Ville de Lyon")
+
+
+@pytest.fixture
+def other_organisation(db):
+    return OrganisationFactory(slug="autre-ville", name="Autre ville")
+
+
+@pytest.fixture
+def registry_admin(organisation):
+    user = UserFactory(username="admin")
+    MembershipFactory(user=user, organisation=organisation, role=Role.REGISTRY_ADMIN)
+    return user
+
+
+@pytest.fixture
+def place_manager(organisation):
+    user = UserFactory(username="manager")
+    MembershipFactory(user=user, organisation=organisation, role=Role.PLACE_MANAGER)
+    return user
+
+
+@pytest.fixture
+def viewer(organisation):
+    user = UserFactory(username="viewer")
+    MembershipFactory(user=user, organisation=organisation, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(other_organisation):
+    """Staff of another organisation: signed in, but no right on our places."""
+    user = UserFactory(username="outsider")
+    MembershipFactory(user=user, organisation=other_organisation, role=Role.REGISTRY_ADMIN)
+    return user
+
+
+@pytest.fixture
+def managed_place(organisation, place_manager):
+    place = PlaceFactory(organisation=organisation, name="Médiathèque Jean Macé")
+    place.managers.add(place_manager)
+    return place
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, registry_admin):
+    client.force_login(registry_admin)
+    return client
+
+
+@pytest.fixture
+def manager_client(registry_admin, place_manager):
+    from django.test import Client
+
+    return _client_for(Client, place_manager)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    from django.test import Client
+
+    return _client_for(Client, viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    from django.test import Client
+
+    return _client_for(Client, outsider)
