@@ -93,6 +93,12 @@ VARIABLES = [
         "HSTS max-age; defaults to one year when DEBUG is off, 0 otherwise.",
     ),
     Var(
+        "SECURE_HSTS_PRELOAD",
+        None,
+        parse_bool,
+        "Ask browsers to preload HTTPS; defaults to on when HSTS lasts a year or more.",
+    ),
+    Var(
         "SECURE_PROXY_SSL_HEADER",
         "",
         parse_list,
@@ -247,7 +253,11 @@ SECURE_HSTS_SECONDS = (
     else (0 if DEBUG else 31_536_000)
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = (
+    ENV["SECURE_HSTS_PRELOAD"]
+    if ENV["SECURE_HSTS_PRELOAD"] is not None
+    else SECURE_HSTS_SECONDS >= 31_536_000
+)
 if ENV["SECURE_PROXY_SSL_HEADER"]:
     if len(ENV["SECURE_PROXY_SSL_HEADER"]) != 2:
         raise EnvError("SECURE_PROXY_SSL_HEADER must be two comma-separated values: HEADER,value.")
