@@ -63,7 +63,9 @@ class Var:
 
 def get(var: Var) -> Any:
     raw = os.environ.get(var.name)
-    if raw is None:
+    # An empty value means "not set" for the variables whose default is derived from
+    # others: `SECURE_SSL_REDIRECT=` copied from .env.example must not turn HTTPS off.
+    if raw is None or (var.default is None and not raw.strip()):
         raw = var.default
     if raw is None:
         return None

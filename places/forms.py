@@ -1,0 +1,320 @@
+"""Staff forms of the registry. They parse input; the actions validate and write.
+
+The model forms below never build or validate the model instance themselves (their
+`_post_clean` is a no-op): the actions run `full_clean()` on everything they write, and the
+views map the action's errors back to these forms, so one set of rules serves the staff
+pages, the API and imports.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.utils import ErrorDict
+from django.utils.translation import gettext_lazy as _
+
+from places.actions import PLACE_FIELDS
+from places.models import (
+    CreationProfile,
+    MediationProfile,
+    Network,
+    Organisation,
+    Place,
+    Role,
+    Typology,
+    WorkProfile,
+)
+
+User = get_user_model()
+
+
+class AccessibleFormMixin:
+    """Adds aria-describedby (help text and errors) and aria-invalid to every widget."""
+
+    def add_aria(self) -> None:
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            if self.is_bound and name in self.errors:
+                ids.append(f"{bound.auto_id}_errors")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        """Attach an action's errors to our fields (unknown keys become form errors)."""
+        for field, messages in errors.items():
+            for message in messages:
+                if field in self.fields and field not in ("enabled",):
+                    self.add_error(field, message)
+                else:
+                    self.add_error(None, message)
+        self.add_aria()
+
+
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class ParseOnlyModelForm(AccessibleFormMixin, forms.ModelForm):
+    def _post_clean(self):
+        # Validation of the record belongs to the action (see the module docstring).
+        pass
+
+
+class PlaceForm(ParseOnlyModelForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Cataloguing organisation"), queryset=Organisation.objects.none()
+    )
+    typologies = forms.MultipleChoiceField(
+        label=_("Typologies"),
+        choices=Typology.Code.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose at least one."),
+    )
+    networks = forms.ModelMultipleChoiceField(
+        label=_("Networks"),
+        queryset=Network.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Place managers"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Members of the organisation who keep this place up to date."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Place
+        fields = PLACE_FIELDS
+        formfield_callback = _formfield
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
+            "latitude": forms.NumberInput(attrs={"step": "0.000001", "min": "-90", "max": "90"}),
+            "longitude": forms.NumberInput(attrs={"step": "0.000001", "min": "-180", "max": "180"}),
+        }
+        help_texts = {
+            "slug": _("Part of the place's web address; left empty, it is made from the name."),
+            "latitude": _("Decimal degrees, e.g. 45.764043. Click the map to fill it in."),
+            "longitude": _("Decimal degrees, e.g. 4.835659."),
+            "legal_id": _("14-digit SIRET or RNA number (W followed by 9 digits)."),
+        }
+
+    def __init__(
+        self,
+        *args,
+        organisations=None,
+        can_assign_managers: bool = False,
+        manager_organisations=None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        place = self.instance
+        if place.pk:
+            del self.fields["organisation"]
+            if not self.is_bound:
+                self.initial["typologies"] = [t.code for t in place.typologies.all()]
+                self.initial["networks"] = list(place.networks.all())
+                self.initial["managers"] = list(place.managers.all())
+                self.initial["version"] = place.version
+        else:
+            del self.fields["version"]
+            queryset = organisations if organisations is not None else Organisation.objects.none()
+            self.fields["organisation"].queryset = queryset
+            if not self.is_bound and len(queryset) == 1:
+                self.initial["organisation"] = queryset[0]
+        if can_assign_managers:
+            self.fields["managers"].queryset = (
+                User.objects.filter(memberships__organisation__in=manager_organisations)
+                .distinct()
+                .order_by("username")
+            )
+            self.fields["managers"].label_from_instance = _person_label
+        else:
+            del self.fields["managers"]
+
+    def clean(self):
+        cleaned = super().clean()
+        managers = cleaned.get("managers")
+        organisation = cleaned.get("organisation") or (
+            self.instance.organisation if self.instance.pk else None
+        )
+        if managers and organisation is not None:
+            members = set(
+                organisation.memberships.filter(user__in=managers).values_list("user_id", flat=True)
+            )
+            outside = [m.username for m in managers if m.pk not in members]
+            if outside:
+                self.add_error(
+                    "managers",
+                    _("Not a member of %(org)s: %(names)s.")
+                    % {"org": organisation, "names": ", ".join(outside)},
+                )
+        return cleaned
+
+    def place_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in PLACE_FIELDS}
+        # Empty optional text inputs arrive as "" already; keep the coordinates as None.
+        return data
+
+
+def _person_label(user) -> str:
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username
+
+
+class ProfileForm(ParseOnlyModelForm):
+    """One optional profile of a place; its fields count only when `enabled` is ticked."""
+
+    profile_name: str = ""
+    legend = ""
+    enabled = forms.BooleanField(required=False)
+
+    def __init__(self, *args, place: Place | None = None, **kwargs):
+        instance = getattr(place, self.profile_name, None) if place and place.pk else None
+        super().__init__(*args, instance=instance, prefix=self.profile_name, **kwargs)
+        self.fields["enabled"].label = _("This place has this profile")
+        self.order_fields(["enabled"])
+        if not self.is_bound:
+            self.initial["enabled"] = instance is not None
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and not self.cleaned_data.get("enabled"):
+            # A disabled profile is not validated: its inputs are ignored.
+            self._errors = ErrorDict()
+
+    def profile_values(self) -> dict | None:
+        if not self.cleaned_data.get("enabled"):
+            return None
+        return {k: v for k, v in self.cleaned_data.items() if k != "enabled"}
+
+    def checkbox_group_names(self) -> list[str]:
+        return [
+            name
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.CheckboxSelectMultiple)
+        ]
+
+
+class MediationForm(ProfileForm):
+    profile_name = "mediation"
+    legend = _("Mediation and access")
+
+    class Meta:
+        model = MediationProfile
+        fields = ["service_levels", "mediator_kinds", "service_sectors", "access"]
+
+
+class WorkForm(ProfileForm):
+    profile_name = "work"
+    legend = _("Work and entrepreneurship")
+
+    class Meta:
+        model = WorkProfile
+        fields = [
+            "colorations",
+            "occupancy_terms",
+            "animation",
+            "desks",
+            "meeting_rooms",
+            "equipment",
+        ]
+        widgets = {"equipment": forms.Textarea(attrs={"rows": 3})}
+
+
+class CreationForm(ProfileForm):
+    profile_name = "creation"
+    legend = _("Creation and projects")
+
+    class Meta:
+        model = CreationProfile
+        fields = ["activities", "opening_mode", "opening_frequencies", "animated_by", "machines"]
+        widgets = {"machines": forms.Textarea(attrs={"rows": 3})}
+
+
+PROFILE_FORMS = (MediationForm, WorkForm, CreationForm)
+
+
+class PlaceFilterForm(AccessibleFormMixin, forms.Form):
+    PAGE_SIZES = (25, 50, 100)
+
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        choices=Place.Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    typology = forms.MultipleChoiceField(
+        label=_("Typology"), choices=Typology.Code.choices, required=False
+    )
+    profile = forms.MultipleChoiceField(
+        label=_("Profile"),
+        choices=[
+            ("mediation", _("Mediation and access")),
+            ("work", _("Work and entrepreneurship")),
+            ("creation", _("Creation and projects")),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    commune = forms.MultipleChoiceField(label=_("Commune"), choices=(), required=False)
+    network = forms.MultipleChoiceField(label=_("Network"), choices=(), required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("Places per page"),
+        choices=[(n, n) for n in PAGE_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=PAGE_SIZES[0],
+    )
+
+    def __init__(self, *args, communes=(), networks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].choices = list(communes)
+        self.fields["network"].choices = list(networks)
+
+
+class ConfirmForm(forms.Form):
+    """A POST with nothing but the version the person saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PersonInviteForm(AccessibleFormMixin, forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MembershipRoleForm(AccessibleFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+def errors_by_form(
+    exc: ValidationError, prefixes: tuple[str, ...]
+) -> tuple[dict[str, list[str]], dict[str, dict[str, list[str]]]]:
+    """Split an action's errors: {"mediation.access": [...]} goes to the mediation form."""
+    main: dict[str, list[str]] = {}
+    nested: dict[str, dict[str, list[str]]] = {p: {} for p in prefixes}
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
+    for key, messages in items:
+        head, _dot, rest = key.partition(".")
+        if rest and head in nested:
+            nested[head].setdefault(rest, []).extend(messages)
+        else:
+            main.setdefault(key, []).extend(messages)
+    return main, nested

@@ -1,9 +1,62 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from places import views
 
 app_name = "manage"
 
 urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+            success_url=reverse_lazy("manage:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("manage:password_reset_complete")
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("", views.home, name="home"),
+    path("places/new/", views.place_create, name="place_create"),
+    path("places/<uuid:public_id>/", views.place_detail, name="place_detail"),
+    path("places/<uuid:public_id>/edit/", views.place_edit, name="place_edit"),
+    path("places/<uuid:public_id>/publish/", views.place_publish, name="place_publish"),
+    path("places/<uuid:public_id>/archive/", views.place_archive, name="place_archive"),
+    path("places/<uuid:public_id>/restore/", views.place_restore, name="place_restore"),
+    path("places/<uuid:public_id>/history/", views.place_history, name="place_history"),
+    path("geocode/", views.geocode, name="geocode"),
+    path("organisations/<slug:org_slug>/members/", views.members, name="members"),
+    path("organisations/<slug:org_slug>/members/add/", views.member_add, name="member_add"),
+    path(
+        "organisations/<slug:org_slug>/members/<int:pk>/role/",
+        views.member_role,
+        name="member_role",
+    ),
+    path(
+        "organisations/<slug:org_slug>/members/<int:pk>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
 ]

@@ -20,17 +20,16 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-# La Poste's head office SIRETs break the Luhn rule; INSEE documents the exception:
-# for SIREN 356000000 the sum of the digits is a multiple of 5 instead.
+# La Poste's establishments break the Luhn rule; INSEE documents the exception: for SIREN
+# 356000000 the sum of the digits is a multiple of 5 instead. Its head office
+# (35600000000048) keeps an ordinary Luhn key, so either rule is accepted there.
 LA_POSTE_SIREN = "356000000"
 
 
 def validate_siret(value: str) -> None:
     if not re.fullmatch(r"\d{14}", value or ""):
         raise ValidationError(_("A SIRET has exactly 14 digits."), code="siret_format")
-    if value.startswith(LA_POSTE_SIREN):
-        if sum(int(c) for c in value) % 5 != 0:
-            raise ValidationError(_("This SIRET's check digit is wrong."), code="siret_checksum")
+    if value.startswith(LA_POSTE_SIREN) and sum(int(c) for c in value) % 5 == 0:
         return
     if not luhn_ok(value):
         raise ValidationError(

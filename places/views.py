@@ -1,5 +1,558 @@
-from django.http import HttpResponse
+"""Staff pages of the registry, under /manage/.
+
+Views are thin: they check rights, parse a form, call one action or selector and render.
+Who may do what is decided by places.selectors (roles_of, can_edit_place...).
+Place managers read every place of their organisation and edit the ones they manage; the
+registry is not secret inside an organisation and seeing neighbouring places helps them
+avoid duplicates.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from places import actions, selectors
+from places.forms import (
+    PROFILE_FORMS,
+    ConfirmForm,
+    MembershipRoleForm,
+    PersonInviteForm,
+    PlaceFilterForm,
+    PlaceForm,
+    errors_by_form,
+)
+from places.models import PROFILE_MODELS, Membership, Network, Organisation, Place, Role
 
 
+def staff_required(view):
+    """Signed-in members of an organisation only; anonymous people go to the login page."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.is_staff_member(request.user):
+            raise PermissionDenied(_("You have no role in any organisation."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _visible_place(request, public_id) -> Place:
+    """The place if the person may read it; 404 otherwise, so outsiders learn nothing."""
+    return get_object_or_404(
+        selectors.place_detail(selectors.visible_places(request.user)), public_id=public_id
+    )
+
+
+def _editable_place(request, public_id) -> Place:
+    place = _visible_place(request, public_id)
+    if not selectors.can_edit_place(request.user, place):
+        raise PermissionDenied(_("You may read this place but not change it."))
+    return place
+
+
+# ---------------------------------------------------------------------------- place list
+
+
+@staff_required
+@require_GET
 def home(request):
-    return HttpResponse("")
+    visible = selectors.visible_places(request.user)
+    form = PlaceFilterForm(
+        request.GET or None,
+        communes=selectors.communes_in_registry(visible),
+        networks=Network.objects.order_by("name").values_list("slug", "name"),
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    per_page = filters.get("per_page") or PlaceFilterForm.PAGE_SIZES[0]
+    places = selectors.search_places(
+        visible,
+        q=filters.get("q", ""),
+        statuses=filters.get("status", ()),
+        typologies=filters.get("typology", ()),
+        profiles=filters.get("profile", ()),
+        communes=filters.get("commune", ()),
+        networks=filters.get("network", ()),
+    )
+    places = selectors.with_edit_right(selectors.place_list(places), request.user)
+    page = Paginator(places, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    form.add_aria()
+    return render(
+        request,
+        "manage/place_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": selectors.editable_organisations(request.user).exists(),
+            "admin_organisations": list(selectors.admin_organisations(request.user)),
+        },
+    )
+
+
+# ------------------------------------------------------------------------- place detail
+
+
+@staff_required
+@require_GET
+def place_detail(request, public_id):
+    place = _visible_place(request, public_id)
+    return render(
+        request,
+        "manage/place_detail.html",
+        {
+            "place": place,
+            "can_edit": selectors.can_edit_place(request.user, place),
+            "profiles": _profile_rows(place),
+        },
+    )
+
+
+def _profile_rows(place: Place) -> list[dict]:
+    rows = []
+    for name, model in PROFILE_MODELS.items():
+        profile = getattr(place, name, None)
+        if profile is None:
+            continue
+        values = []
+        for field in model._meta.concrete_fields:
+            if field.primary_key or field.name == "place":
+                continue
+            values.append((capfirst(str(field.verbose_name)), _display(profile, field)))
+        rows.append(
+            {"name": name, "title": capfirst(str(model._meta.verbose_name)), "values": values}
+        )
+    return rows
+
+
+def _display(record, field) -> str:
+    value = getattr(record, field.name)
+    if hasattr(field, "labels"):
+        return ", ".join(field.labels(value))
+    if field.choices:
+        return str(getattr(record, f"get_{field.name}_display")())
+    return "" if value is None else str(value)
+
+
+# ----------------------------------------------------------------- create and edit
+
+
+def _place_forms(request, *, place: Place | None, data=None):
+    user = request.user
+    if place is None:
+        organisations = selectors.editable_organisations(user)
+        can_assign = True
+        manager_orgs = organisations
+    else:
+        organisations = None
+        can_assign = selectors.can_admin_organisation(user, place.organisation)
+        manager_orgs = [place.organisation]
+    form = PlaceForm(
+        data,
+        instance=place or Place(),
+        organisations=organisations,
+        can_assign_managers=can_assign,
+        manager_organisations=manager_orgs,
+    )
+    profile_forms = [form_class(data, place=place) for form_class in PROFILE_FORMS]
+    return form, profile_forms
+
+
+def _render_place_form(request, form, profile_forms, *, place=None, conflict=None, status=200):
+    form.add_aria()
+    for profile_form in profile_forms:
+        profile_form.add_aria()
+    return render(
+        request,
+        "manage/place_form.html",
+        {
+            "form": form,
+            "profile_forms": profile_forms,
+            "place": place,
+            "conflict": conflict,
+            "geocoding": _geocoding_enabled(),
+        },
+        status=status,
+    )
+
+
+def _apply_action_errors(exc: ValidationError, form, profile_forms) -> None:
+    main, nested = errors_by_form(exc, tuple(f.profile_name for f in profile_forms))
+    form.apply_errors(main)
+    for profile_form in profile_forms:
+        profile_form.apply_errors(nested[profile_form.profile_name])
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def place_create(request):
+    if not selectors.editable_organisations(request.user).exists():
+        raise PermissionDenied(_("Only registry admins create places."))
+    form, profile_forms = _place_forms(request, place=None, data=request.POST or None)
+    if request.method == "POST" and _all_valid(form, profile_forms):
+        try:
+            place = actions.place_create(
+                user=request.user,
+                organisation=form.cleaned_data["organisation"],
+                data=form.place_data(),
+                typologies=form.cleaned_data["typologies"],
+                networks=form.cleaned_data["networks"],
+                managers=form.cleaned_data.get("managers", ()),
+                profiles={f.profile_name: f.profile_values() for f in profile_forms},
+            )
+        except ValidationError as exc:
+            _apply_action_errors(exc, form, profile_forms)
+        else:
+            messages.success(request, _("“%(name)s” was created as a draft.") % {"name": place})
+            return redirect(place.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return _render_place_form(request, form, profile_forms, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def place_edit(request, public_id):
+    place = _editable_place(request, public_id)
+    form, profile_forms = _place_forms(request, place=place, data=request.POST or None)
+    conflict = None
+    if request.method == "POST" and _all_valid(form, profile_forms):
+        try:
+            actions.place_update(
+                place=place,
+                user=request.user,
+                expected_version=form.cleaned_data["version"] or place.version,
+                data=form.place_data(),
+                typologies=form.cleaned_data["typologies"],
+                networks=form.cleaned_data["networks"],
+                managers=form.cleaned_data.get("managers"),
+                profiles={f.profile_name: f.profile_values() for f in profile_forms},
+            )
+        except actions.StaleVersion as exc:
+            # Keep the person's input, show what changed meanwhile, and move the hidden
+            # version on: saving again now applies their input on purpose.
+            data = request.POST.copy()
+            data["version"] = str(exc.current.version)
+            form, profile_forms = _place_forms(request, place=place, data=data)
+            _all_valid(form, profile_forms)
+            form.add_error(None, exc.messages[0])
+            conflict = [_describe_change(record) for record in exc.since]
+        except ValidationError as exc:
+            _apply_action_errors(exc, form, profile_forms)
+        else:
+            messages.success(request, _("Your changes to “%(name)s” were saved.") % {"name": place})
+            return redirect(place.get_absolute_url())
+    status = 200 if request.method == "GET" else (409 if conflict is not None else 400)
+    return _render_place_form(
+        request, form, profile_forms, place=place, conflict=conflict, status=status
+    )
+
+
+def _all_valid(form, profile_forms) -> bool:
+    # Validate every form (not short-circuited) so that all errors show at once.
+    results = [form.is_valid()] + [f.is_valid() for f in profile_forms]
+    return all(results)
+
+
+# ------------------------------------------------------------- publish, archive, restore
+
+
+def _status_change(request, public_id, action, done_message):
+    place = _editable_place(request, public_id)
+    form = ConfirmForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    try:
+        action(place=place, user=request.user, expected_version=version)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done_message % {"name": place})
+    return HttpResponseRedirect(place.get_absolute_url())
+
+
+@staff_required
+@require_POST
+def place_publish(request, public_id):
+    return _status_change(
+        request, public_id, actions.place_publish, _("“%(name)s” is now published.")
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def place_archive(request, public_id):
+    if request.method == "GET":
+        place = _editable_place(request, public_id)
+        return render(request, "manage/place_archive.html", {"place": place})
+    return _status_change(request, public_id, actions.place_archive, _("“%(name)s” was archived."))
+
+
+@staff_required
+@require_POST
+def place_restore(request, public_id):
+    return _status_change(
+        request,
+        public_id,
+        actions.place_restore,
+        _("“%(name)s” was restored as a draft: review it, then publish it again."),
+    )
+
+
+# ---------------------------------------------------------------------------- history
+
+TARGET_MODELS = {"place": Place, **PROFILE_MODELS}
+
+
+def _field_label(target: str, name: str) -> str:
+    model = TARGET_MODELS.get(target)
+    if model is not None:
+        try:
+            return capfirst(str(model._meta.get_field(name).verbose_name))
+        except Exception:  # noqa: S110 - a field removed since the change was recorded
+            pass
+    return capfirst(name.replace("_", " "))
+
+
+def _value_label(target: str, name: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    model = TARGET_MODELS.get(target)
+    field = None
+    if model is not None:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # noqa: S110 - see _field_label
+            field = None
+    if isinstance(value, list):
+        if field is not None and hasattr(field, "labels"):
+            return ", ".join(field.labels(value))
+        return ", ".join(str(v) for v in value)
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _target_label(target: str) -> str:
+    model = TARGET_MODELS.get(target)
+    return capfirst(str(model._meta.verbose_name)) if model else target
+
+
+def _describe_change(record) -> dict:
+    fields = []
+    for name, old_new in record.changes.items():
+        if not (isinstance(old_new, list | tuple) and len(old_new) == 2):
+            continue
+        old = _value_label(record.target, name, old_new[0])
+        new = _value_label(record.target, name, old_new[1])
+        if old != new:  # a creation lists empty fields too: they say nothing
+            fields.append(
+                {"name": name, "label": _field_label(record.target, name), "old": old, "new": new}
+            )
+    return {
+        "record": record,
+        "target": _target_label(record.target),
+        "who": str(record.user) if record.user else _("an import or the API"),
+        "fields": sorted(fields, key=lambda f: f["label"]),
+    }
+
+
+@staff_required
+@require_GET
+def place_history(request, public_id):
+    place = _visible_place(request, public_id)
+    page = Paginator(selectors.place_history(place), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "manage/place_history.html",
+        {"place": place, "page": page, "changes": [_describe_change(r) for r in page]},
+    )
+
+
+# ---------------------------------------------------------------------------- geocoding
+
+
+def _geocoding_module():
+    # The adapter is optional at start-up: without it the button is hidden.
+    try:
+        return importlib.import_module("places.geocoding")
+    except ModuleNotFoundError as exc:
+        if exc.name != "places.geocoding":
+            raise
+        return None
+
+
+def _geocoding_enabled() -> bool:
+    module = _geocoding_module()
+    return bool(module and module.geocoding_enabled())
+
+
+@staff_required
+@require_GET
+def geocode(request):
+    """JSON for the "Find the address" button: {"results": [...]} or {"error": message}."""
+    module = _geocoding_module()
+    if module is None or not module.geocoding_enabled():
+        return JsonResponse({"error": _("Address search is turned off on this site.")}, status=503)
+    query = request.GET.get("q", "").strip()
+    if len(query) < 3:
+        return JsonResponse({"error": _("Type at least 3 characters of the address.")}, status=400)
+    try:
+        results = module.geocode(query, postcode=request.GET.get("postcode", "").strip())
+    except module.GeocodingError as exc:
+        status = 503 if getattr(exc, "code", "") == "disabled" else 502
+        return JsonResponse({"error": str(exc)}, status=status)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "label": r.label,
+                    "latitude": str(r.latitude),
+                    "longitude": str(r.longitude),
+                    "postcode": r.postcode,
+                    "commune": r.commune,
+                    "insee_code": r.insee_code,
+                    "score": r.score,
+                }
+                for r in results
+            ]
+        }
+    )
+
+
+# ------------------------------------------------------------------------------ members
+
+
+def _administered_organisation(request, slug) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not selectors.can_admin_organisation(request.user, organisation):
+        if organisation.pk not in selectors.roles_of(request.user):
+            raise Http404
+        raise PermissionDenied(_("Only registry admins manage the members."))
+    return organisation
+
+
+def _members_page(request, organisation, invite_form, status=200):
+    invite_form.add_aria()
+    memberships = list(selectors.organisation_members(organisation))
+    return render(
+        request,
+        "manage/members.html",
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "role_forms": [
+                (m, MembershipRoleForm(initial={"role": m.role}, prefix=f"m{m.pk}"))
+                for m in memberships
+            ],
+            "invite_form": invite_form,
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def members(request, org_slug):
+    organisation = _administered_organisation(request, org_slug)
+    return _members_page(request, organisation, PersonInviteForm())
+
+
+@staff_required
+@require_POST
+def member_add(request, org_slug):
+    organisation = _administered_organisation(request, org_slug)
+    form = PersonInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = actions.person_invite(
+                organisation=organisation, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.apply_errors(
+                exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            )
+        else:
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {"person": membership.user, "role": membership.get_role_display().lower()},
+            )
+            return redirect("manage:members", org_slug=organisation.slug)
+    return _members_page(request, organisation, form, status=400)
+
+
+def _membership(organisation, pk) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user"), organisation=organisation, pk=pk
+    )
+
+
+@staff_required
+@require_POST
+def member_role(request, org_slug, pk):
+    organisation = _administered_organisation(request, org_slug)
+    membership = _membership(organisation, pk)
+    form = MembershipRoleForm(request.POST, prefix=f"m{membership.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a role from the list."))
+    else:
+        try:
+            actions.membership_set(
+                organisation=organisation,
+                user=request.user,
+                person=membership.user,
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {
+                    "person": membership.user,
+                    "role": Role(form.cleaned_data["role"]).label.lower(),
+                },
+            )
+    return redirect("manage:members", org_slug=organisation.slug)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request, org_slug, pk):
+    organisation = _administered_organisation(request, org_slug)
+    membership = _membership(organisation, pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "manage/member_remove.html",
+            {"organisation": organisation, "membership": membership},
+        )
+    try:
+        actions.membership_remove(membership=membership, user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(person)s was removed from %(org)s.")
+            % {"person": membership.user, "org": organisation},
+        )
+    return redirect("manage:members", org_slug=organisation.slug)

@@ -60,6 +60,15 @@ def managed_place(organisation, place_manager):
     return place
 
 
+@pytest.fixture(autouse=True)
+def _static_files_from_finders(settings):
+    """Pages render {% static %} without a collectstatic run (no manifest in tests)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 def _client_for(client_class, user):
     client = client_class()
     client.force_login(user)
