@@ -1,1 +1,462 @@
+"""Every write to the catalogue and to service offers. Pages, the API and imports call these.
 
+Each action validates first (full_clean), writes in one transaction and records the change
+in the history of the place (offers) or of the registry (catalogue, providers). Writes to
+an offer send `services.signals.offer_changed` inside the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from places.history import diff, record, snapshot
+from places.models import ChangeRecord, Place
+from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.signals import offer_changed
+
+OFFER_FIELDS = (
+    "kind",
+    "provider",
+    "level",
+    "mediator_kind",
+    "audiences",
+    "fees",
+    "fees_details",
+    "access_modes",
+    "appointment_url",
+    "description",
+)
+PROVIDER_FIELDS = ("slug", "name", "sector", "website", "organisation")
+SERVICE_KIND_FIELDS = (
+    "slug",
+    "name",
+    "name_en",
+    "category",
+    "data_inclusion_thematiques",
+    "profile",
+    "position",
+    "active",
+)
+SERVICE_CATEGORY_FIELDS = ("slug", "name", "name_en", "position")
+
+
+class StaleOffer(ValidationError):
+    """Somebody saved the offer since the version the editor started from."""
+
+    def __init__(self, *, current: ServiceOffer, since: list[ChangeRecord]):
+        self.current = current
+        self.since = since
+        names = sorted({str(c.user or _("an import or the API")) for c in since})
+        super().__init__(
+            _(
+                "This offer was changed by %(who)s while you were editing it "
+                "(now version %(version)s). Your input is kept below: review their "
+                "changes, then save again to apply yours."
+            ),
+            code="stale_version",
+            params={"who": ", ".join(names) or _("someone else"), "version": current.version},
+        )
+
+
+def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+
+
+def _resolve(model, value, *, field: str, message: str):
+    """Accept an instance, a primary key or a slug, so imports and the API can pass either."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, model):
+        if value.pk is None:
+            raise ValidationError({field: message % {"value": value}})
+        return value
+    lookup = {"pk": value} if isinstance(value, int) else {"slug": str(value)}
+    found = model.objects.filter(**lookup).first()
+    if found is None:
+        raise ValidationError({field: message % {"value": value}})
+    return found
+
+
+def _resolve_offer_refs(data: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(data)
+    errors: dict[str, list] = {}
+    for field, model, message in (
+        ("kind", ServiceKind, _("Unknown service kind: %(value)s.")),
+        ("provider", Provider, _("Unknown provider: %(value)s.")),
+    ):
+        if field in values:
+            try:
+                values[field] = _resolve(model, values[field], field=field, message=message)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _offer_snapshot(offer: ServiceOffer) -> dict[str, Any]:
+    data = snapshot(offer, exclude=("place",))
+    data.pop("version", None)
+    return data
+
+
+def _full_clean_offer(offer: ServiceOffer) -> None:
+    # The place is kept in the check: the "one live offer per place, kind and provider"
+    # constraint is only validated when none of its fields is excluded.
+    offer.full_clean()
+
+
+def _save_offer(offer: ServiceOffer) -> None:
+    try:
+        with transaction.atomic():
+            offer.save()
+    except IntegrityError:
+        # A concurrent request created the same live offer between validation and insert.
+        raise ValidationError(
+            _("This provider already offers this service at this place."), code="duplicate"
+        ) from None
+
+
+def _record_offer(
+    offer: ServiceOffer, *, action: str, changes: dict, user, source: str, signal_action: str
+) -> None:
+    record(
+        place=offer.place,
+        target=f"offer:{offer.pk}",
+        action=action,
+        changes=changes,
+        user=user,
+        source=source,
+    )
+    offer_changed.send(sender=ServiceOffer, offer=offer, action=signal_action, changes=changes)
+
+
+def _lock_and_check(offer: ServiceOffer, expected_version: int | None) -> ServiceOffer:
+    current = (
+        ServiceOffer.objects.select_for_update()
+        .select_related("place", "kind", "provider")
+        .get(pk=offer.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        # Every write that changes an offer bumps its version by one and leaves one record.
+        missed = max(current.version - expected_version, 0)
+        since = list(
+            ChangeRecord.objects.filter(target=f"offer:{current.pk}")
+            .select_related("user")
+            .order_by("-created_at", "-id")[:missed]
+        )[::-1]
+        raise StaleOffer(current=current, since=since)
+    return current
+
+
+@transaction.atomic
+def offer_create(
+    *, place: Place, user, data: Mapping[str, Any], source: str = "staff"
+) -> ServiceOffer:
+    """Offer a service kind at a place. `kind` and `provider` may be instances, ids or slugs.
+
+    Refuses an archived place, an inactive kind and a second live offer of the same kind by
+    the same provider at the place.
+    """
+    _check_fields(data, OFFER_FIELDS)
+    if place.status == Place.Status.ARCHIVED:
+        raise ValidationError(
+            _("An archived place cannot receive new offers."), code="archived_place"
+        )
+    values = _resolve_offer_refs(data)
+    offer = ServiceOffer(place=place, **values)
+    _full_clean_offer(offer)
+    _save_offer(offer)
+    _record_offer(
+        offer,
+        action=ChangeRecord.Action.CREATE,
+        changes=diff(None, _offer_snapshot(offer)),
+        user=user,
+        source=source,
+        signal_action="create",
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_update(
+    *,
+    offer: ServiceOffer,
+    user,
+    expected_version: int | None,
+    data: Mapping[str, Any],
+    source: str = "staff",
+) -> ServiceOffer:
+    """Change an offer's terms if nobody saved it since `expected_version`.
+
+    `expected_version=None` skips the check (imports that own the record). The status is
+    changed by offer_suspend, offer_end and offer_reactivate, never here. Raises StaleOffer
+    (a ValidationError) on a conflict.
+    """
+    _check_fields(data, OFFER_FIELDS)
+    values = _resolve_offer_refs(data)
+    current = _lock_and_check(offer, expected_version)
+    before = _offer_snapshot(current)
+    for key, value in values.items():
+        setattr(current, key, value)
+    _full_clean_offer(current)
+    changes = diff(before, _offer_snapshot(current))
+    if changes:
+        current.version += 1
+        _save_offer(current)
+        _record_offer(
+            current,
+            action=ChangeRecord.Action.UPDATE,
+            changes=changes,
+            user=user,
+            source=source,
+            signal_action="update",
+        )
+    offer.__dict__.update(current.__dict__)
+    return current
+
+
+def _set_status(
+    offer: ServiceOffer,
+    *,
+    user,
+    status: str,
+    until: datetime.date | None,
+    allowed_from: set[str],
+    source: str,
+    expected_version: int | None,
+    signal_action: str,
+) -> ServiceOffer:
+    current = _lock_and_check(offer, expected_version)
+    if current.status not in allowed_from:
+        raise ValidationError(
+            _("An offer that is %(status)s cannot be changed this way.")
+            % {"status": current.get_status_display().lower()},
+            code="bad_transition",
+        )
+    before = {"status": current.status, "suspended_until": _iso(current.suspended_until)}
+    current.status = status
+    current.suspended_until = until
+    _full_clean_offer(current)
+    current.version += 1
+    _save_offer(current)
+    after = {"status": current.status, "suspended_until": _iso(current.suspended_until)}
+    _record_offer(
+        current,
+        action=ChangeRecord.Action.STATUS,
+        changes=diff(before, after),
+        user=user,
+        source=source,
+        signal_action=signal_action,
+    )
+    offer.__dict__.update(current.__dict__)
+    return current
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def offer_suspend(
+    *,
+    offer: ServiceOffer,
+    user,
+    until: datetime.date | None,
+    source: str = "staff",
+    expected_version: int | None = None,
+) -> ServiceOffer:
+    """Suspend a live offer until a date (inclusive); suspending again moves the date."""
+    if until is None:
+        raise ValidationError(
+            {"suspended_until": _("Give the date until which the offer is suspended.")}
+        )
+    if until < timezone.localdate():
+        raise ValidationError(
+            {"suspended_until": _("The end of a suspension cannot be in the past.")}
+        )
+    return _set_status(
+        offer,
+        user=user,
+        status=ServiceOffer.Status.SUSPENDED,
+        until=until,
+        allowed_from={ServiceOffer.Status.ACTIVE, ServiceOffer.Status.SUSPENDED},
+        source=source,
+        expected_version=expected_version,
+        signal_action="suspend",
+    )
+
+
+@transaction.atomic
+def offer_end(
+    *, offer: ServiceOffer, user, source: str = "staff", expected_version: int | None = None
+) -> ServiceOffer:
+    """Stop an offer for good; it stays in the history and may be reactivated later."""
+    return _set_status(
+        offer,
+        user=user,
+        status=ServiceOffer.Status.ENDED,
+        until=None,
+        allowed_from={ServiceOffer.Status.ACTIVE, ServiceOffer.Status.SUSPENDED},
+        source=source,
+        expected_version=expected_version,
+        signal_action="end",
+    )
+
+
+@transaction.atomic
+def offer_reactivate(
+    *, offer: ServiceOffer, user, source: str = "staff", expected_version: int | None = None
+) -> ServiceOffer:
+    """Make a suspended or ended offer active again (unless an equal live offer exists)."""
+    return _set_status(
+        offer,
+        user=user,
+        status=ServiceOffer.Status.ACTIVE,
+        until=None,
+        allowed_from={ServiceOffer.Status.SUSPENDED, ServiceOffer.Status.ENDED},
+        source=source,
+        expected_version=expected_version,
+        signal_action="reactivate",
+    )
+
+
+def _save_catalogue_record(instance, *, target: str, before, user, source: str) -> None:
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise ValidationError({"slug": _("This slug is already used.")}) from None
+    record(
+        place=None,
+        target=target,
+        action=ChangeRecord.Action.UPDATE if before is not None else ChangeRecord.Action.CREATE,
+        changes=diff(before, snapshot(instance)),
+        user=user,
+        source=source,
+    )
+
+
+def _write_catalogue(
+    instance, *, data: Mapping[str, Any], allowed: tuple[str, ...], prefix: str, user, source
+):
+    _check_fields(data, allowed)
+    before = snapshot(instance) if instance.pk else None
+    for key, value in data.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    _save_catalogue_record(
+        instance, target=f"{prefix}:{instance.slug}", before=before, user=user, source=source
+    )
+    return instance
+
+
+@transaction.atomic
+def provider_create(*, user, data: Mapping[str, Any], source: str = "staff") -> Provider:
+    """Add a provider (a public body, a firm, an association, or a place delivering itself)."""
+    return _write_catalogue(
+        Provider(), data=data, allowed=PROVIDER_FIELDS, prefix="provider", user=user, source=source
+    )
+
+
+@transaction.atomic
+def provider_update(
+    *, provider: Provider, user, data: Mapping[str, Any], source: str = "staff"
+) -> Provider:
+    """Change a provider's name, sector, website or managing organisation."""
+    current = Provider.objects.select_for_update().get(pk=provider.pk)
+    _write_catalogue(
+        current, data=data, allowed=PROVIDER_FIELDS, prefix="provider", user=user, source=source
+    )
+    provider.__dict__.update(current.__dict__)
+    return current
+
+
+@transaction.atomic
+def service_category_create(
+    *, user, data: Mapping[str, Any], source: str = "staff"
+) -> ServiceCategory:
+    """Add a first-level category to the catalogue."""
+    return _write_catalogue(
+        ServiceCategory(),
+        data=data,
+        allowed=SERVICE_CATEGORY_FIELDS,
+        prefix="service_category",
+        user=user,
+        source=source,
+    )
+
+
+@transaction.atomic
+def service_category_update(
+    *, category: ServiceCategory, user, data: Mapping[str, Any], source: str = "staff"
+) -> ServiceCategory:
+    """Rename or reorder a category of the catalogue."""
+    current = ServiceCategory.objects.select_for_update().get(pk=category.pk)
+    _write_catalogue(
+        current,
+        data=data,
+        allowed=SERVICE_CATEGORY_FIELDS,
+        prefix="service_category",
+        user=user,
+        source=source,
+    )
+    category.__dict__.update(current.__dict__)
+    return current
+
+
+@transaction.atomic
+def service_kind_create(*, user, data: Mapping[str, Any], source: str = "staff") -> ServiceKind:
+    """Add a kind of service to the catalogue (its category may be given by slug)."""
+    values = dict(data)
+    if "category" in values:
+        values["category"] = _resolve(
+            ServiceCategory,
+            values["category"],
+            field="category",
+            message=_("Unknown category: %(value)s."),
+        )
+    return _write_catalogue(
+        ServiceKind(),
+        data=values,
+        allowed=SERVICE_KIND_FIELDS,
+        prefix="service_kind",
+        user=user,
+        source=source,
+    )
+
+
+@transaction.atomic
+def service_kind_update(
+    *, kind: ServiceKind, user, data: Mapping[str, Any], source: str = "staff"
+) -> ServiceKind:
+    """Change a kind of service; deactivating it keeps its offers but refuses new ones."""
+    values = dict(data)
+    if "category" in values:
+        values["category"] = _resolve(
+            ServiceCategory,
+            values["category"],
+            field="category",
+            message=_("Unknown category: %(value)s."),
+        )
+    current = ServiceKind.objects.select_for_update().get(pk=kind.pk)
+    _write_catalogue(
+        current,
+        data=values,
+        allowed=SERVICE_KIND_FIELDS,
+        prefix="service_kind",
+        user=user,
+        source=source,
+    )
+    kind.__dict__.update(current.__dict__)
+    return current

@@ -1,1 +1,165 @@
+"""Forms of the staff pages of the catalogue and of service offers.
 
+They only parse input: every write goes through services.actions, whose validation errors
+are attached back to the form with `apply_errors`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from places.models import Organisation
+from services import selectors
+from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.thematiques import DATA_INCLUSION_THEMATIQUES
+
+
+class ActionFormMixin:
+    """Adds aria attributes, and attaches an action's errors to fields or to the form."""
+
+    def add_aria(self) -> None:
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            if self.is_bound and name in self.errors:
+                ids.append(f"{bound.auto_id}_errors")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def apply_errors(self, exc: ValidationError) -> None:
+        items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+        for field, messages in items:
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        self.add_aria()
+
+
+def _formfield(field, **kwargs):
+    # URLs typed without a scheme are read as https (the default of Django 6).
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+def _fields_for(model, fields):
+    return forms.fields_for_model(model, fields=fields, formfield_callback=_formfield)
+
+
+class GroupedKindField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ServiceKind) -> str:
+        return obj.display_name
+
+
+OFFER_FORM_FIELDS = [
+    "level",
+    "mediator_kind",
+    "audiences",
+    "fees",
+    "fees_details",
+    "access_modes",
+    "appointment_url",
+    "description",
+]
+
+
+class OfferForm(ActionFormMixin, forms.Form):
+    kind = GroupedKindField(label=_("Service"), queryset=ServiceKind.objects.none())
+    provider = forms.ModelChoiceField(label=_("Provider"), queryset=Provider.objects.none())
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, offer: ServiceOffer | None = None, **kwargs):
+        if offer is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "kind": offer.kind_id,
+                "provider": offer.provider_id,
+                "version": offer.version,
+                **{name: getattr(offer, name) for name in OFFER_FORM_FIELDS},
+            }
+        super().__init__(*args, **kwargs)
+        model_fields = _fields_for(ServiceOffer, OFFER_FORM_FIELDS)
+        for name in OFFER_FORM_FIELDS:
+            self.fields[name] = model_fields[name]
+        self.order_fields(["kind", "provider", *OFFER_FORM_FIELDS])
+        current = offer.kind if offer is not None else None
+        grouped = selectors.service_kinds_grouped(include=current)
+        kind_field = self.fields["kind"]
+        kind_field.queryset = ServiceKind.objects.filter(
+            pk__in=[k.pk for _c, kinds in grouped for k in kinds]
+        )
+        kind_field.choices = [
+            ("", "---------"),
+            *[
+                (category.display_name, [(k.pk, k.display_name) for k in kinds])
+                for category, kinds in grouped
+            ],
+        ]
+        self.fields["provider"].queryset = selectors.providers()
+        self.add_aria()
+
+    def action_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ["kind", "provider", *OFFER_FORM_FIELDS]}
+
+
+class SuspendForm(ActionFormMixin, forms.Form):
+    until = forms.DateField(
+        label=_("Suspended until (included)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The offer is shown again to residents the day after."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_aria()
+
+
+class ConfirmForm(forms.Form):
+    """A POST with nothing but the version the person saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ProviderForm(ActionFormMixin, forms.Form):
+    def __init__(self, *args, provider: Provider | None = None, **kwargs):
+        fields = ["slug", "name", "sector", "website", "organisation"]
+        if provider is not None and "initial" not in kwargs:
+            kwargs["initial"] = forms.model_to_dict(provider, fields=fields)
+        super().__init__(*args, **kwargs)
+        self.fields.update(_fields_for(Provider, fields))
+        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.add_aria()
+
+    def action_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ServiceKindForm(ActionFormMixin, forms.Form):
+    data_inclusion_thematiques = forms.MultipleChoiceField(
+        label=_("data·inclusion thematiques"),
+        choices=sorted(DATA_INCLUSION_THEMATIQUES.items()),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        required=False,
+        help_text=_("Used when the registry is published to data·inclusion."),
+    )
+
+    def __init__(self, *args, kind: ServiceKind | None = None, **kwargs):
+        fields = ["slug", "name", "name_en", "category", "profile", "position", "active"]
+        if kind is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **forms.model_to_dict(kind, fields=fields),
+                "data_inclusion_thematiques": kind.data_inclusion_thematiques,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields.update(_fields_for(ServiceKind, fields))
+        self.fields["category"].queryset = ServiceCategory.objects.order_by("position")
+        self.order_fields([*fields[:4], "data_inclusion_thematiques"])
+        self.add_aria()
+
+    def action_data(self) -> dict:
+        return dict(self.cleaned_data)

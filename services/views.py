@@ -1,1 +1,281 @@
+"""Staff pages of service offers and of the catalogue, under /manage/services/.
 
+Views are thin: they check rights with places.selectors, parse a form, call one action and
+render. Offers of a place are read by whoever may read the place and changed by whoever may
+edit it. The catalogue (service kinds and providers) is shared by the whole registry: every
+staff member may read it, registry admins change it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from places import selectors as place_selectors
+from places.models import Place
+from services import actions, selectors
+from services.forms import ConfirmForm, OfferForm, ProviderForm, ServiceKindForm, SuspendForm
+from services.models import Provider, ServiceKind, ServiceOffer
+
+
+def staff_required(view):
+    """Signed-in members of an organisation only; anonymous people go to the login page."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not place_selectors.is_staff_member(request.user):
+            raise PermissionDenied(_("You have no role in any organisation."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def can_edit_catalogue(user) -> bool:
+    return (
+        getattr(user, "is_superuser", False) or place_selectors.admin_organisations(user).exists()
+    )
+
+
+def _catalogue_admin(user) -> None:
+    if not can_edit_catalogue(user):
+        raise PermissionDenied(_("Only registry admins change the catalogue."))
+
+
+def _visible_place(request, public_id) -> Place:
+    """The place if the person may read it; 404 otherwise, so outsiders learn nothing."""
+    return get_object_or_404(place_selectors.visible_places(request.user), public_id=public_id)
+
+
+def _editable_place(request, public_id) -> Place:
+    place = _visible_place(request, public_id)
+    if not place_selectors.can_edit_place(request.user, place):
+        raise PermissionDenied(_("You may read this place but not change its offers."))
+    return place
+
+
+def _offer_of(place: Place, pk: int) -> ServiceOffer:
+    return get_object_or_404(
+        ServiceOffer.objects.select_related("kind", "kind__category", "provider"),
+        place=place,
+        pk=pk,
+    )
+
+
+def _back_to_list(place: Place):
+    return redirect("services:offer_list", public_id=place.public_id)
+
+
+# ---------------------------------------------------------------------------- offers
+
+
+@require_GET
+@staff_required
+def offer_list(request, public_id):
+    place = _visible_place(request, public_id)
+    return render(
+        request,
+        "manage/services/offer_list.html",
+        {
+            "place": place,
+            "offers": selectors.offers_of_place(place),
+            "can_edit": place_selectors.can_edit_place(request.user, place),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def offer_create(request, public_id):
+    place = _editable_place(request, public_id)
+    form = OfferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = actions.offer_create(place=place, user=request.user, data=form.action_data())
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(offer)s” was added.") % {"offer": offer.kind})
+            return _back_to_list(place)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "manage/services/offer_form.html",
+        {"place": place, "form": form, "offer": None},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def offer_edit(request, public_id, pk):
+    place = _editable_place(request, public_id)
+    offer = _offer_of(place, pk)
+    form = OfferForm(request.POST or None, offer=offer)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.offer_update(
+                offer=offer,
+                user=request.user,
+                expected_version=form.cleaned_data["version"] or offer.version,
+                data=form.action_data(),
+            )
+        except actions.StaleOffer as exc:
+            conflict = exc
+            # Keep the person's input and move the version on: saving again applies it.
+            data = request.POST.copy()
+            data["version"] = str(exc.current.version)
+            form = OfferForm(data, offer=exc.current)
+            form.is_valid()
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(offer)s” was saved.") % {"offer": offer.kind})
+            return _back_to_list(place)
+    status = 409 if conflict else 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "manage/services/offer_form.html",
+        {"place": place, "form": form, "offer": offer, "conflict": conflict},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def offer_suspend(request, public_id, pk):
+    place = _editable_place(request, public_id)
+    offer = _offer_of(place, pk)
+    form = SuspendForm(
+        request.POST or None,
+        initial={"version": offer.version, "until": offer.suspended_until},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.offer_suspend(
+                offer=offer,
+                user=request.user,
+                until=form.cleaned_data["until"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(offer)s” is suspended.") % {"offer": offer.kind})
+            return _back_to_list(place)
+    return render(
+        request,
+        "manage/services/offer_suspend.html",
+        {"place": place, "offer": offer, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _status_change(request, place, offer, action, done_message):
+    form = ConfirmForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    try:
+        action(offer=offer, user=request.user, expected_version=version)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done_message % {"offer": offer.kind})
+    return _back_to_list(place)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def offer_end(request, public_id, pk):
+    place = _editable_place(request, public_id)
+    offer = _offer_of(place, pk)
+    if request.method == "GET":
+        return render(request, "manage/services/offer_end.html", {"place": place, "offer": offer})
+    return _status_change(request, place, offer, actions.offer_end, _("“%(offer)s” has ended."))
+
+
+@require_POST
+@staff_required
+def offer_reactivate(request, public_id, pk):
+    place = _editable_place(request, public_id)
+    offer = _offer_of(place, pk)
+    return _status_change(
+        request, place, offer, actions.offer_reactivate, _("“%(offer)s” is active again.")
+    )
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+@require_GET
+@staff_required
+def catalogue(request):
+    _catalogue_admin(request.user)
+    return render(
+        request,
+        "manage/services/catalogue.html",
+        {
+            "groups": selectors.service_kinds_grouped(active_only=False),
+            "providers": selectors.providers(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def service_kind_edit(request, pk=None):
+    _catalogue_admin(request.user)
+    kind = get_object_or_404(ServiceKind, pk=pk) if pk else None
+    form = ServiceKindForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if kind is None:
+                kind = actions.service_kind_create(user=request.user, data=form.action_data())
+            else:
+                actions.service_kind_update(kind=kind, user=request.user, data=form.action_data())
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” was saved.") % {"name": kind.name})
+            return redirect("services:catalogue")
+    return render(
+        request,
+        "manage/services/catalogue_form.html",
+        {"form": form, "object": kind, "title": _("Service kind")},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def provider_edit(request, pk=None):
+    _catalogue_admin(request.user)
+    provider = get_object_or_404(Provider, pk=pk) if pk else None
+    form = ProviderForm(request.POST or None, provider=provider)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if provider is None:
+                provider = actions.provider_create(user=request.user, data=form.action_data())
+            else:
+                actions.provider_update(
+                    provider=provider, user=request.user, data=form.action_data()
+                )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” was saved.") % {"name": provider.name})
+            return redirect("services:catalogue")
+    return render(
+        request,
+        "manage/services/catalogue_form.html",
+        {"form": form, "object": provider, "title": _("Provider")},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -75,3 +75,37 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     def networks(self, create, extracted, **kwargs):
         if create and extracted:
             self.networks.set(extracted)
+
+
+# ---------------------------------------------------------------------------- services
+
+
+def _service_kind(slug: str = "caf"):
+    """A kind seeded by the catalogue's data migration."""
+    from services.models import ServiceKind
+
+    return ServiceKind.objects.get(slug=slug)
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "services.Provider"
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"prestataire-{n}")
+    name = factory.Sequence(lambda n: f"Prestataire {n}")
+    sector = "associative"
+
+
+class ServiceOfferFactory(factory.django.DjangoModelFactory):
+    """A bare offer row; tests of behaviour create offers through services.actions."""
+
+    class Meta:
+        model = "services.ServiceOffer"
+
+    place = factory.SubFactory(PlaceFactory)
+    kind = factory.LazyFunction(_service_kind)
+    provider = factory.SubFactory(ProviderFactory)
+    level = "information"
+    audiences = factory.LazyFunction(lambda: ["all"])
+    access_modes = factory.LazyFunction(lambda: ["walk_in"])
