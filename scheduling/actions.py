@@ -1,1 +1,342 @@
+"""Every write to schedules goes through here: validated, atomic, recorded, calendar rebuilt.
 
+Each action checks the schedule's version when `expected_version` is given, validates
+everything before touching the database, saves, records the change in the place's
+history and rebuilds the touched scope of the materialised calendar in the same
+transaction, so readers never see a calendar that disagrees with the saved schedule.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from places.history import diff, record, snapshot
+from places.models import ChangeRecord, Place
+from scheduling import osm
+from scheduling.calendars import ALSACE_MOSELLE, department_of, school_zone
+from scheduling.materialise import clear_scope, rebuild_schedule, ruleset_for
+from scheduling.models import Schedule, ScheduleException
+from scheduling.rules import parse_time_range, rules_from_data
+from scheduling.school_holidays import SchoolCalendarNotCovered
+from services.models import ServiceOffer
+
+
+class StaleSchedule(ValidationError):
+    """Someone saved the schedule since the version the editor started from."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(
+            _(
+                "This schedule was changed by someone else meanwhile (now version %(v)s): "
+                "reload it and apply your change again."
+            )
+            % {"v": current},
+            code="stale",
+        )
+
+
+def _owner(place: Place | None, offer: ServiceOffer | None) -> tuple[Place, ServiceOffer | None]:
+    if (place is None) == (offer is None):
+        raise ValidationError(_("Give either a place or a service offer, not both."))
+    return (offer.place if offer is not None else place), offer
+
+
+def _locked_schedule(place, offer, expected_version: int | None) -> Schedule | None:
+    lookup = {"offer": offer} if offer is not None else {"place": place}
+    schedule = Schedule.objects.select_for_update().filter(**lookup).first()
+    if schedule is not None and expected_version is not None:
+        if schedule.version != expected_version:
+            raise StaleSchedule(schedule.version)
+    elif schedule is None and expected_version not in (None, 0):
+        raise StaleSchedule(0)
+    return schedule
+
+
+def _validate_holidays(public_holidays: str, holiday_times: Sequence[str]) -> list[str]:
+    if public_holidays not in Schedule.PublicHolidays.values:
+        raise ValidationError(
+            {"public_holidays": _("Unknown choice “%(v)s”.") % {"v": public_holidays}}
+        )
+    times = []
+    for raw in holiday_times or []:
+        try:
+            times.append(str(parse_time_range(raw, allow_overnight=False)))
+        except ValueError as exc:
+            raise ValidationError({"holiday_times": [str(exc)]}) from None
+    if public_holidays == "special" and not times:
+        raise ValidationError({"holiday_times": _("Give the hours kept on public holidays.")})
+    if public_holidays != "special" and times:
+        raise ValidationError(
+            {"holiday_times": _("Hours on public holidays need the “special hours” choice.")}
+        )
+    return times
+
+
+def _check_zone(schedule: Schedule, place: Place) -> None:
+    """A rule depending on school holidays needs a zone we know the calendar of."""
+    seasonal = any(r.get("season", "always") != "always" for r in schedule.rules or [])
+    if seasonal and school_zone(place, schedule.holiday_zone) is None:
+        raise ValidationError(
+            {
+                "holiday_zone": _(
+                    "This place's department has no school-holiday zone we know "
+                    "(Corsica, overseas or missing INSEE code): choose zone A, B or C."
+                )
+            }
+        )
+
+
+def _save_and_rebuild(
+    schedule: Schedule, *, before: dict | None, user, source: str, place: Place
+) -> Schedule:
+    schedule.version = (schedule.version or 0) + 1 if before is not None else 1
+    try:
+        schedule.full_clean()
+        _check_zone(schedule, place)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    schedule.save()
+    try:
+        rebuild_schedule(schedule)
+    except SchoolCalendarNotCovered as exc:
+        # Rolls the whole save back: better refuse than publish guessed hours.
+        raise ValidationError({"rules": [str(exc)]}) from None
+    changes = diff(before, snapshot(schedule, exclude=("place", "offer")))
+    changes.pop("version", None)
+    record(
+        place=place,
+        target=schedule.target,
+        action=ChangeRecord.Action.CREATE if before is None else ChangeRecord.Action.UPDATE,
+        changes=changes,
+        user=user,
+        source=source,
+        version=schedule.version,
+    )
+    return schedule
+
+
+@transaction.atomic
+def schedule_set_rules(
+    *,
+    user,
+    rules: Sequence[dict],
+    place: Place | None = None,
+    offer: ServiceOffer | None = None,
+    public_holidays: str = "closed",
+    holiday_times: Sequence[str] = (),
+    holiday_zone: str = "",
+    expected_version: int | None = None,
+    source: str = "staff",
+) -> Schedule:
+    """Give a place (or an offer) structured opening rules, replacing what it had.
+
+    Raises ValidationError keyed by `rules[i].field`, `public_holidays`, `holiday_times`
+    or `holiday_zone`; StaleSchedule when `expected_version` is not the stored one.
+    """
+    place, offer = _owner(place, offer)
+    parsed = rules_from_data(list(rules))
+    if not parsed:
+        raise ValidationError({"rules": _("Give at least one rule (24/7 is one rule too).")})
+    times = _validate_holidays(public_holidays, holiday_times)
+    schedule = _locked_schedule(place, offer, expected_version)
+    before = snapshot(schedule, exclude=("place", "offer")) if schedule else None
+    if schedule is None:
+        schedule = Schedule(place=None if offer else place, offer=offer)
+    schedule.mode = Schedule.Mode.RULES
+    schedule.rules = [r.to_dict() for r in parsed]
+    schedule.public_holidays = public_holidays
+    schedule.holiday_times = times
+    schedule.holiday_zone = holiday_zone
+    # Hand-edited rules no longer derive from an imported string.
+    schedule.osm_source = ""
+    return _save_and_rebuild(schedule, before=before, user=user, source=source, place=place)
+
+
+@transaction.atomic
+def schedule_set_osm(
+    *,
+    user,
+    text: str,
+    place: Place | None = None,
+    offer: ServiceOffer | None = None,
+    holiday_zone: str = "",
+    expected_version: int | None = None,
+    source: str = "staff",
+) -> Schedule:
+    """Import an OSM opening_hours string, keeping it verbatim in `osm_source`.
+
+    When the string is in the subset structured rules express exactly (and the library
+    agrees over a year), the schedule becomes rules; otherwise it stays OSM text,
+    evaluated by the library. A syntax error raises ValidationError on `osm_source`
+    quoting the faulty part.
+    """
+    place, offer = _owner(place, offer)
+    text = (text or "").strip()
+    osm.check_syntax(text)
+    imported = None
+    try:
+        imported = osm.parse_rules(text)
+        if "SH" not in text and not osm.rules_equivalent(text, imported):
+            imported = None
+    except (osm.NotRepresentable, ValidationError):
+        imported = None
+    if imported is None and "SH" in text:
+        # The library does not know French school holidays: it would answer wrongly.
+        raise ValidationError(
+            {
+                "osm_source": _(
+                    "School holidays (SH) are only understood in simple forms such as "
+                    "“Mo-Fr 09:00-12:00; SH off” or “SH Sa 10:00-12:00”."
+                )
+            }
+        )
+    if imported is None and "PH" in text and department_of(place) in ALSACE_MOSELLE:
+        raise ValidationError(
+            {
+                "osm_source": _(
+                    "In Alsace-Moselle, public holidays (PH) can only be used in forms the "
+                    "rules express: the OSM evaluator does not know Good Friday and 26 December."
+                )
+            }
+        )
+    schedule = _locked_schedule(place, offer, expected_version)
+    before = snapshot(schedule, exclude=("place", "offer")) if schedule else None
+    if schedule is None:
+        schedule = Schedule(place=None if offer else place, offer=offer)
+    schedule.osm_source = text
+    schedule.holiday_zone = holiday_zone
+    if imported is not None:
+        schedule.mode = Schedule.Mode.RULES
+        schedule.rules = [r.to_dict() for r in rules_from_data(imported.rules)]
+        schedule.public_holidays = imported.public_holidays
+        schedule.holiday_times = list(imported.holiday_times)
+    else:
+        schedule.mode = Schedule.Mode.OSM
+        schedule.rules = []
+        schedule.public_holidays = Schedule.PublicHolidays.OPEN  # PH is in the text itself
+        schedule.holiday_times = []
+    return _save_and_rebuild(schedule, before=before, user=user, source=source, place=place)
+
+
+@transaction.atomic
+def schedule_delete(*, user, schedule: Schedule, source: str = "staff") -> None:
+    """Remove a schedule and its exceptions; the place (or offer) has no hours anymore."""
+    place = schedule.owner_place
+    clear_scope(place=place, offer=schedule.offer)
+    record(
+        place=place,
+        target=schedule.target,
+        action=ChangeRecord.Action.DELETE,
+        changes={"mode": [schedule.mode, None]},
+        user=user,
+        source=source,
+    )
+    schedule.delete()
+
+
+def _outside_validity(schedule: Schedule, exception: ScheduleException) -> bool:
+    """True when no rule of a rules schedule is valid on any day of the closure."""
+    if schedule.mode != Schedule.Mode.RULES:
+        return False
+    rules = rules_from_data(schedule.rules)
+    day = exception.start_date
+    while day <= exception.end_date:
+        if any(r.in_validity(day) and r.kind != "dates" for r in rules) or any(
+            r.kind == "dates" and r.start_date <= day <= r.end_date for r in rules
+        ):
+            return False
+        day += datetime.timedelta(days=1)
+    return True
+
+
+@transaction.atomic
+def exception_add(
+    *,
+    user,
+    schedule: Schedule,
+    kind: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    title: str = "",
+    description: str = "",
+    expected_version: int | None = None,
+    source: str = "staff",
+) -> ScheduleException:
+    """Add a closure (with the reason residents will read), an extra opening or an event.
+
+    A closure is one continuous period (from the start time on the first day to the end
+    time on the last); an extra opening or an event repeats its times on each day.
+    """
+    place = schedule.owner_place
+    current = _locked_schedule(place, schedule.offer, expected_version)
+    exception = ScheduleException(
+        schedule=current,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date or start_date,
+        start_time=start_time,
+        end_time=end_time,
+        title=(title or "").strip(),
+        description=(description or "").strip(),
+    )
+    exception.full_clean()
+    if kind == ScheduleException.Kind.CLOSURE and _outside_validity(current, exception):
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "These dates are outside every rule's validity period: "
+                    "the place is already closed then."
+                )
+            }
+        )
+    exception.save()
+    current.version += 1
+    current.save(update_fields=["version", "updated_at"])
+    rebuild_schedule(current)
+    ruleset_for(current)  # fails loudly now rather than at the nightly rebuild
+    record(
+        place=place,
+        target=f"{current.target}:exception:{exception.pk}",
+        action=ChangeRecord.Action.CREATE,
+        changes=diff(None, snapshot(exception, exclude=("schedule",))),
+        user=user,
+        source=source,
+        version=current.version,
+    )
+    schedule.version = current.version
+    return exception
+
+
+@transaction.atomic
+def exception_remove(
+    *,
+    user,
+    exception: ScheduleException,
+    expected_version: int | None = None,
+    source: str = "staff",
+) -> None:
+    """Delete a dated exception and rebuild the calendar without it."""
+    schedule = exception.schedule
+    place = schedule.owner_place
+    current = _locked_schedule(place, schedule.offer, expected_version)
+    record(
+        place=place,
+        target=f"{current.target}:exception:{exception.pk}",
+        action=ChangeRecord.Action.DELETE,
+        changes=diff(snapshot(exception, exclude=("schedule",)), None),
+        user=user,
+        source=source,
+        version=current.version + 1,
+    )
+    exception.delete()
+    current.version += 1
+    current.save(update_fields=["version", "updated_at"])
+    rebuild_schedule(current)

@@ -1,1 +1,288 @@
+"""Reads of opening hours shared by pages and the API."""
 
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from places.models import Place
+from scheduling.materialise import (
+    MAX_ROW_LENGTH,
+    current_window,
+    local_zone,
+    ruleset_for,
+    to_utc,
+)
+from scheduling.models import OpeningInterval, Schedule, ScheduleException
+from scheduling.rules import DAY, merge, rules_from_data
+from services.models import ServiceOffer
+
+# How far next_opening looks beyond the materialised window before giving up.
+NEXT_OPENING_HORIZON_DAYS = 400
+
+
+class OutsideWindow(ValueError):
+    """A question only the materialised calendar answers, about an instant outside it."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    start: datetime.datetime
+    end: datetime.datetime
+    place: Place
+    offer: ServiceOffer | None
+
+    @property
+    def label(self) -> str:
+        """What opens: the offer's service, or the place itself."""
+        return str(self.offer.kind) if self.offer is not None else self.place.name
+
+
+def _split(target) -> tuple[Place, ServiceOffer | None]:
+    if isinstance(target, ServiceOffer):
+        return target.place, target
+    return target, None
+
+
+def _scope(place: Place, offer: ServiceOffer | None) -> QuerySet:
+    rows = OpeningInterval.objects.filter(place_id=place.pk, kind=OpeningInterval.Kind.OPEN)
+    return rows.filter(offer_id=offer.pk) if offer else rows.filter(offer__isnull=True)
+
+
+def _schedule(place: Place, offer: ServiceOffer | None) -> Schedule | None:
+    lookup = {"offer": offer} if offer else {"place": place}
+    return Schedule.objects.filter(**lookup).first()
+
+
+def window_bounds() -> tuple[datetime.datetime, datetime.datetime]:
+    """UTC instants between which every place's calendar is materialised."""
+    window = current_window()
+    tz = local_zone()
+    return (
+        to_utc(datetime.datetime.combine(window.start, datetime.time()), tz),
+        to_utc(datetime.datetime.combine(window.end, datetime.time()), tz),
+    )
+
+
+def _direct_open(schedule: Schedule, place: Place, first: datetime.date, stop: datetime.date):
+    tz = local_zone()
+    local = ruleset_for(schedule, place).open_local(first, stop)
+    return [(to_utc(s, tz), to_utc(e, tz)) for s, e in local]
+
+
+def is_open(target: Place | ServiceOffer, at: datetime.datetime) -> bool:
+    """Whether a place (its general hours) or an offer is open at the aware instant `at`.
+
+    Inside the window this reads the materialised calendar (one indexed query); outside,
+    it evaluates the schedule directly, so the answer is right either way.
+    """
+    place, offer = _split(target)
+    lo, hi = window_bounds()
+    if lo <= at < hi:
+        return (
+            _scope(place, offer)
+            .filter(start__lte=at, start__gt=at - MAX_ROW_LENGTH, end__gt=at)
+            .exists()
+        )
+    schedule = _schedule(place, offer)
+    if schedule is None:
+        return False
+    day = timezone.localtime(at, local_zone()).date()
+    return any(s <= at < e for s, e in _direct_open(schedule, place, day - DAY, day + DAY))
+
+
+def next_opening(target: Place | ServiceOffer, after: datetime.datetime) -> Opening | None:
+    """The next time the place (or offer) opens strictly after `after`, and until when.
+
+    If it is open at `after`, that is the opening following the current one. Looks past
+    the window by evaluating the schedule, up to about a year ahead.
+    """
+    place, offer = _split(target)
+    lo, hi = window_bounds()
+    periods: list[tuple[datetime.datetime, datetime.datetime]] = []
+    if lo <= after < hi:
+        rows = _scope(place, offer).filter(end__gte=after).order_by("start")
+        periods = merge(rows.values_list("start", "end")[:500])
+    else:
+        hi = after
+    for start, end in periods:
+        if start > after and end < hi:
+            return Opening(start, end, place, offer)
+        if start > after:
+            break  # reaches the window's end: its true end lies beyond, evaluate directly
+    schedule = _schedule(place, offer)
+    if schedule is None:
+        return None
+    first = timezone.localtime(max(after, hi - DAY) if periods else after, local_zone()).date()
+    stop = first + datetime.timedelta(days=NEXT_OPENING_HORIZON_DAYS)
+    chunk = datetime.timedelta(days=31)
+    day = first - DAY
+    while day < stop:
+        found = merge(_direct_open(schedule, place, day, day + chunk + DAY))
+        for start, end in found:
+            if start > after:
+                return Opening(start, end, place, offer)
+        day += chunk
+    return None
+
+
+def open_places(at: datetime.datetime, queryset: QuerySet | None = None) -> QuerySet:
+    """Places open at `at` (general hours), as a queryset to combine with other filters.
+
+    One subquery on OpeningInterval (index range scan on start). Raises OutsideWindow when
+    `at` is outside the materialised calendar.
+    """
+    lo, hi = window_bounds()
+    if not lo <= at < hi:
+        window = current_window()
+        raise OutsideWindow(
+            _(
+                "The opening calendar covers %(lo)s to %(hi)s (local dates, end excluded); "
+                "%(at)s is outside it."
+            )
+            % {"lo": window.start.isoformat(), "hi": window.end.isoformat(), "at": at.isoformat()}
+        )
+    queryset = Place.objects.all() if queryset is None else queryset
+    open_ids = OpeningInterval.objects.filter(
+        kind=OpeningInterval.Kind.OPEN,
+        offer__isnull=True,
+        start__lte=at,
+        start__gt=at - MAX_ROW_LENGTH,
+        end__gt=at,
+    ).values("place_id")
+    return queryset.filter(pk__in=open_ids)
+
+
+# -- wording ------------------------------------------------------------------------------
+
+
+def _day_names() -> list[str]:
+    return [
+        _("Monday"),
+        _("Tuesday"),
+        _("Wednesday"),
+        _("Thursday"),
+        _("Friday"),
+        _("Saturday"),
+        _("Sunday"),
+    ]
+
+
+def format_time(minutes: int) -> str:
+    """French-style hours: 9 h, 9 h 30 (also used by the English wording)."""
+    if minutes != 1440:  # "24 h" closes the day; any later time is the next morning's
+        minutes %= 1440
+    hours, rest = divmod(minutes, 60)
+    if rest:
+        return _("%(h)s h %(m)02d") % {"h": hours, "m": rest}
+    return _("%(h)s h") % {"h": hours}
+
+
+def format_range(time_range) -> str:
+    return _("%(start)s – %(end)s") % {
+        "start": format_time(time_range.start),
+        "end": format_time(time_range.end if time_range.end <= 1440 else time_range.end - 1440),
+    }
+
+
+def _qualifiers(rule) -> list[str]:
+    out = []
+    if rule.kind == "every_n_weeks" and rule.interval > 1:
+        out.append(
+            ngettext("every week", "every %(n)s weeks", rule.interval) % {"n": rule.interval}
+        )
+    if rule.kind == "nth_weekday":
+        names = {
+            1: _("1st"),
+            2: _("2nd"),
+            3: _("3rd"),
+            4: _("4th"),
+            5: _("5th"),
+            -1: _("last"),
+            -2: _("second to last"),
+        }
+        which = _(" and ").join(names.get(n, str(n)) for n in rule.nth)
+        out.append(_("%(which)s of the month") % {"which": which})
+    if rule.yearly_from:
+        out.append(
+            _("from %(a)s to %(b)s")
+            % {
+                "a": datetime.date(2000, *rule.yearly_from).strftime("%d/%m"),
+                "b": datetime.date(2000, *rule.yearly_to).strftime("%d/%m"),
+            }
+        )
+    if rule.season == "school_holidays":
+        out.append(_("during school holidays"))
+    elif rule.season == "outside_school_holidays":
+        out.append(_("outside school holidays"))
+    return out
+
+
+def week_timetable(target: Place | ServiceOffer, today: datetime.date | None = None) -> dict:
+    """The usual week, day by day, in the reader's language.
+
+    Returns {"days": [{"weekday": 0, "name": "Monday", "lines": ["Monday 9 h – 12 h"]}],
+    "notes": ["closed on public holidays"], "mode": "rules" | "osm" | None}. Rules valid
+    today or later are listed; an OSM-text schedule is read from its next seven days.
+    """
+    place, offer = _split(target)
+    today = today or timezone.localdate()
+    names = _day_names()
+    days = [{"weekday": i, "name": names[i], "lines": []} for i in range(7)]
+    schedule = _schedule(place, offer)
+    if schedule is None:
+        return {"days": days, "notes": [], "mode": None}
+    notes = []
+    if schedule.mode == Schedule.Mode.RULES:
+        for rule in rules_from_data(schedule.rules):
+            if rule.kind == "dates" or (rule.valid_to and rule.valid_to < today):
+                continue
+            ranges = ", ".join(format_range(t) for t in rule.times)
+            extra = ", ".join(_qualifiers(rule))
+            for weekday in rule.days:
+                line = _("%(day)s %(ranges)s") % {"day": names[weekday], "ranges": ranges}
+                if extra:
+                    line = _("%(line)s, %(qualifiers)s") % {"line": line, "qualifiers": extra}
+                days[weekday]["lines"].append(line)
+        if schedule.public_holidays == "closed":
+            notes.append(_("closed on public holidays"))
+        elif schedule.public_holidays == "special":
+            notes.append(
+                _("on public holidays: %(ranges)s")
+                % {
+                    "ranges": ", ".join(
+                        format_range(t) for t in ruleset_for(schedule, place).holiday_times
+                    )
+                }  # fmt: skip
+            )
+    else:
+        tz = local_zone()
+        for start, end in _direct_open(schedule, place, today, today + 7 * DAY):
+            local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+            weekday = local_start.weekday()
+            minutes = lambda d: d.hour * 60 + d.minute  # noqa: E731
+            text = _("%(start)s – %(end)s") % {
+                "start": format_time(minutes(local_start)),
+                "end": format_time(minutes(local_end) or 1440),
+            }
+            days[weekday]["lines"].append(
+                _("%(day)s %(ranges)s") % {"day": names[weekday], "ranges": text}
+            )
+    return {"days": days, "notes": notes, "mode": schedule.mode}
+
+
+def upcoming_exceptions(
+    target: Place | ServiceOffer, today: datetime.date | None = None
+) -> QuerySet:
+    """Closures, extra openings and events not over yet, soonest first."""
+    place, offer = _split(target)
+    today = today or timezone.localdate()
+    lookup = {"schedule__offer": offer} if offer else {"schedule__place": place}
+    return ScheduleException.objects.filter(end_date__gte=today, **lookup).order_by(
+        "start_date", "start_time", "id"
+    )

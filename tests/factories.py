@@ -109,3 +109,15 @@ class ServiceOfferFactory(factory.django.DjangoModelFactory):
     level = "information"
     audiences = factory.LazyFunction(lambda: ["all"])
     access_modes = factory.LazyFunction(lambda: ["walk_in"])
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    """A place schedule row without materialised rows; use the actions to get a calendar."""
+
+    class Meta:
+        model = "scheduling.Schedule"
+
+    place = factory.SubFactory(PlaceFactory)
+    rules = factory.LazyFunction(
+        lambda: [{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["09:00-12:00"]}]
+    )

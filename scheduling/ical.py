@@ -1,0 +1,151 @@
+"""iCalendar (RFC 5545) export of a place's or an offer's hours."""
+
+from __future__ import annotations
+
+import datetime
+
+import icalendar
+from django.utils import timezone
+
+from places.models import Place
+from scheduling.materialise import current_window, local_zone, ruleset_for
+from scheduling.models import Schedule, ScheduleException
+from scheduling.rules import DAY, Rule, rules_from_data
+from services.models import ServiceOffer
+
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _local(day: datetime.date, minutes: int) -> datetime.datetime:
+    naive = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(minutes=minutes)
+    return naive.replace(tzinfo=local_zone())
+
+
+def _rrule(rule: Rule, until: datetime.datetime) -> dict:
+    if rule.kind == "dates":
+        return {"FREQ": "DAILY", "UNTIL": until}
+    rrule: dict = {"FREQ": "WEEKLY", "BYDAY": [_BYDAY[d] for d in rule.days], "UNTIL": until}
+    if rule.kind == "every_n_weeks":
+        rrule["INTERVAL"] = rule.interval
+    if rule.kind == "nth_weekday":
+        rrule = {
+            "FREQ": "MONTHLY",
+            "BYDAY": [f"{n}{_BYDAY[d]}" for d in rule.days for n in rule.nth],
+            "UNTIL": until,
+        }
+    return rrule
+
+
+def _first_day(rule: Rule, start: datetime.date) -> datetime.date:
+    if rule.kind == "dates":
+        return max(rule.start_date, start)
+    if rule.kind == "every_n_weeks":
+        # DTSTART anchors the INTERVAL: the anchor week's first matching day.
+        monday = rule.anchor - datetime.timedelta(days=rule.anchor.weekday())
+        return monday + datetime.timedelta(days=min(rule.days))
+    day = max(start, rule.valid_from or start)
+    while not rule.matches_pattern(day):
+        day += DAY
+    return day
+
+
+def calendar_ics(target: Place | ServiceOffer, today: datetime.date | None = None) -> bytes:
+    """The hours as an .ics file: one recurring event per rule and time range.
+
+    Each recurrence runs to the window's end; the days it does not actually open on
+    (public holidays, closures, seasons, yearly periods) are listed as EXDATE, so any
+    calendar shows exactly what the site shows. Extra openings and events are single
+    events; an OSM-text schedule is exported as its materialised openings.
+    """
+    place, offer = (target.place, target) if isinstance(target, ServiceOffer) else (target, None)
+    window = current_window()
+    today = max(window.start, (today or timezone.localdate()) - DAY)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Lieux partagés//scheduling//FR")
+    cal.add("version", "2.0")
+    name = str(offer.kind) if offer else place.name
+    cal.add("x-wr-calname", name)
+    lookup = {"offer": offer} if offer else {"place": place}
+    schedule = Schedule.objects.filter(**lookup).first()
+    if schedule is not None:
+        _add_schedule(cal, schedule, place, name, today, window.end)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _contained(start, end, opened) -> bool:
+    return any(s <= start and end <= e for s, e in opened)
+
+
+def _add_event(cal, uid: str, summary: str, start, end, **extra) -> None:
+    event = icalendar.Event()
+    event.add("uid", f"{uid}@lieux-partages")
+    event.add("summary", summary)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("dtstamp", timezone.now())
+    for key, value in extra.items():
+        if value:
+            event.add(key, value)
+    cal.add_component(event)
+
+
+def _add_schedule(cal, schedule, place, name, first, stop) -> None:
+    uid = f"schedule-{schedule.pk}"
+    ruleset = ruleset_for(schedule, place)
+    opened = ruleset.open_local(first, stop)
+    tz = local_zone()
+    if schedule.mode == Schedule.Mode.RULES:
+        until = _local(stop, 0).astimezone(datetime.UTC)
+        for r_index, rule in enumerate(rules_from_data(schedule.rules)):
+            rrule = _rrule(rule, until)
+            if rule.kind == "dates" and rule.days:
+                rrule["BYDAY"] = [_BYDAY[d] for d in rule.days]
+            for t_index, time_range in enumerate(rule.times):
+                day = _first_day(rule, first)
+                exdates = []
+                current = day
+                while current < stop:
+                    # Every day the RRULE produces but the site does not open on.
+                    if rule.matches_pattern(current):
+                        base = datetime.datetime.combine(current, datetime.time())
+                        start = base + datetime.timedelta(minutes=time_range.start)
+                        end = base + datetime.timedelta(minutes=time_range.end)
+                        if current < first or not (
+                            rule.applies(current, ruleset.zone) and _contained(start, end, opened)
+                        ):
+                            exdates.append(start.replace(tzinfo=tz))
+                    current += DAY
+                _add_event(
+                    cal,
+                    f"{uid}-r{r_index}-t{t_index}",
+                    name,
+                    _local(day, time_range.start),
+                    _local(day, time_range.end),
+                    rrule=rrule,
+                    exdate=exdates,
+                )
+    else:
+        for index, (start, end) in enumerate(opened):
+            _add_event(
+                cal, f"{uid}-o{index}", name, start.replace(tzinfo=tz), end.replace(tzinfo=tz)
+            )
+    for exc in ScheduleException.objects.filter(schedule=schedule, end_date__gte=first):
+        if exc.kind == ScheduleException.Kind.CLOSURE:
+            continue  # already taken out of the recurrences through EXDATE
+        day = exc.start_date
+        while day <= exc.end_date:
+            if exc.start_time is None:
+                start, end = day, day + DAY
+            else:
+                start = datetime.datetime.combine(day, exc.start_time, tz)
+                end = datetime.datetime.combine(day, exc.end_time, tz)
+            _add_event(
+                cal,
+                f"{uid}-x{exc.pk}-{day.isoformat()}",
+                exc.title or name,
+                start,
+                end,
+                description=exc.description,
+            )
+            day += DAY

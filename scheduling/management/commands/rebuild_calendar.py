@@ -1,0 +1,56 @@
+"""Roll the calendar window to today and rebuild every place's materialised hours."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from tqdm import tqdm
+
+from places.models import Place
+from scheduling.materialise import current_window, default_window, rebuild_places
+from scheduling.school_holidays import SchoolCalendarNotCovered
+
+
+class Command(BaseCommand):
+    help = "Roll the calendar window (yesterday to +120 days) and rebuild every place."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch", type=int, default=20, help="Places per transaction (default 20)."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args, batch: int, no_progress: bool, **options):
+        window = current_window()
+        start, end = default_window()
+        # While rows are rebuilt, only days every place already has are promised: the
+        # start moves forward now, the end only once every place reaches the new end.
+        window.start = max(window.start, start) if window.end > start else start
+        window.end = min(window.end, end)
+        window.build_end = end
+        window.save()
+        ids = list(Place.objects.order_by("pk").values_list("pk", flat=True))
+        failures = []
+        rows = 0
+        bar = tqdm(total=len(ids), unit="place", disable=no_progress)
+        for index in range(0, len(ids), batch):
+            chunk = ids[index : index + batch]
+            try:
+                rows += rebuild_places(chunk, window)
+            except SchoolCalendarNotCovered as exc:
+                # One place's rules outrun the school calendar: rebuild the others alone.
+                for place_id in chunk:
+                    try:
+                        rows += rebuild_places([place_id], window)
+                    except SchoolCalendarNotCovered:
+                        failures.append((place_id, str(exc)))
+            bar.update(len(chunk))
+        bar.close()
+        window.start, window.end = start, end
+        window.rebuilt_at = timezone.now()
+        window.save()
+        self.stdout.write(
+            f"Calendar {start} – {end} (end excluded): {len(ids)} places, {rows} intervals."
+        )
+        for place_id, message in failures:
+            self.stderr.write(f"place {place_id}: {message}")
