@@ -1,0 +1,1 @@
+"""Importing places from partners' open-data files (see `manage.py import_places`)."""

@@ -1,0 +1,90 @@
+"""Staff decisions on possible duplicates queued by imports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.imports.pipeline import Importer
+from api.imports.records import Record
+from api.models import PossibleDuplicate
+from places.models import Place
+
+
+def _record(duplicate: PossibleDuplicate) -> Record:
+    candidate = duplicate.candidate
+    data = dict(candidate["data"])
+    for key in ("latitude", "longitude"):
+        if data.get(key) is not None:
+            data[key] = Decimal(data[key])
+    return Record(
+        row=candidate.get("row", 0),
+        source=duplicate.source,
+        external_id=duplicate.external_id,
+        data=data,
+        typologies=candidate["typologies"],
+        networks=candidate.get("networks", []),
+        profiles=candidate.get("profiles", {}),
+        hours=candidate.get("hours"),
+        provenance=candidate.get("provenance", {}),
+    )
+
+
+def _importer(duplicate: PossibleDuplicate, user) -> Importer:
+    return Importer(
+        fmt=duplicate.candidate.get("format", duplicate.source),
+        organisation=duplicate.organisation,
+        status=duplicate.candidate.get("status", Place.Status.PUBLISHED),
+        user=user,
+    )
+
+
+def _lock_open(duplicate: PossibleDuplicate) -> PossibleDuplicate:
+    current = PossibleDuplicate.objects.select_for_update().get(pk=duplicate.pk)
+    if current.status != PossibleDuplicate.Status.OPEN:
+        raise ValidationError(
+            _("This possible duplicate was already %(status)s.")
+            % {"status": current.get_status_display().lower()},
+            code="resolved",
+        )
+    return current
+
+
+@transaction.atomic
+def duplicate_merge(*, duplicate: PossibleDuplicate, user) -> Place:
+    """The imported row and the existing place are one: fill the place's blanks from the
+    row, add its kinds and networks, and remember the row's identifier on the place."""
+    current = _lock_open(duplicate)
+    importer = _importer(current, user)
+    record = _record(current)
+    networks = importer.networks(record.networks)
+    importer.update(current.place, record, networks, owner=False)
+    importer.attach(current.place, record)
+    current.status = PossibleDuplicate.Status.MERGED
+    current.resolved_at = timezone.now()
+    current.resolved_by = user if getattr(user, "is_authenticated", False) else None
+    current.resolved_place = current.place
+    current.save(update_fields=["status", "resolved_at", "resolved_by", "resolved_place"])
+    duplicate.__dict__.update(current.__dict__)
+    return Place.objects.get(pk=current.place_id)
+
+
+@transaction.atomic
+def duplicate_dismiss(*, duplicate: PossibleDuplicate, user) -> Place:
+    """The imported row is a different place: create it, with its identifier, so that the
+    next import of the same file recognises it instead of queueing it again."""
+    current = _lock_open(duplicate)
+    importer = _importer(current, user)
+    record = _record(current)
+    place = importer.create(record, importer.networks(record.networks))
+    current.status = PossibleDuplicate.Status.DISMISSED
+    current.resolved_at = timezone.now()
+    current.resolved_by = user if getattr(user, "is_authenticated", False) else None
+    current.resolved_place = place
+    current.save(update_fields=["status", "resolved_at", "resolved_by", "resolved_place"])
+    duplicate.__dict__.update(current.__dict__)
+    return place

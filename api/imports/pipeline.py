@@ -1,0 +1,596 @@
+"""The import run: normalise each row, reconcile it with the registry, write through the
+places actions, and report.
+
+Reconciliation rules are explained in docs/decisions/0005-import-reconciliation.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from difflib import SequenceMatcher
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
+from api.imports.hours import _apply_hours
+from api.imports.records import Issue, Record, Report, RowRejected
+from api.models import PossibleDuplicate
+from places.actions import place_create, place_publish, place_update
+from places.history import diff, snapshot
+from places.history import record as record_change
+from places.models import (
+    PROFILE_MODELS,
+    ChangeRecord,
+    ExternalId,
+    Network,
+    Organisation,
+    Place,
+    PlaceSlugAlias,
+    Typology,
+    normalize_text,
+)
+
+SAME_PLACE_METRES = 100
+NEARBY_METRES = 1000
+NAME_SIMILARITY = 0.6
+BATCH_SIZE = 500
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres (haversine; plenty at 1 km scale)."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def names_similar(a: str, b: str) -> bool:
+    """Normalised names that plausibly name the same place ("Mairie de X" vs "Mairie X")."""
+    if not a or not b:
+        return False
+    return a == b or a in b or b in a or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _issue_from(exc: ValidationError, record: Record) -> Issue:
+    if hasattr(exc, "error_dict"):
+        parts = [f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()]
+    else:
+        parts = exc.messages
+    return Issue(
+        record.row,
+        record.external_id,
+        "invalid",
+        "",
+        _("%(errors)s: row rejected") % {"errors": "; ".join(parts)},
+    )
+
+
+class Importer:
+    """One run over one file for one organisation."""
+
+    def __init__(
+        self,
+        *,
+        fmt: str,
+        organisation: Organisation,
+        status: str = Place.Status.PUBLISHED,
+        user=None,
+        batch_size: int = BATCH_SIZE,
+    ):
+        self.fmt = fmt
+        self.organisation = organisation
+        self.status = status
+        self.user = user
+        self.batch_size = batch_size
+        self.history_source = f"import:{fmt}"
+        self._networks: dict[str, Network] = {}
+        self._typologies: dict[str, Typology] = {}
+        self._seen: dict[tuple[str, str], int] = {}  # (source, id) -> first row
+        # New places wait here and are inserted in bulk at the end of each batch.
+        self._pending: list[tuple[Place, Record, list[Network], list[Typology]]] = []
+        self._pending_names: dict[str, list[Record]] = {}
+        self._pending_sirets: set[str] = set()
+        self._pending_slugs: set[str] = set()
+
+    # --- the run --------------------------------------------------------------------
+
+    def run(self, rows: Iterable[Any], convert, report: Report) -> None:
+        for batch in _batches(enumerate(rows, start=1), self.batch_size):
+            # One transaction per batch: a crash loses at most one batch, never half a row.
+            with transaction.atomic():
+                for number, raw in batch:
+                    self.process(number, raw, convert, report)
+                self.flush(report)
+
+    def process(self, number: int, raw: Any, convert, report: Report) -> None:
+        try:
+            record = convert(raw, number)
+        except RowRejected as exc:
+            report.rejected += 1
+            report.rejections.append(
+                Issue(number, exc.external_id, exc.code, exc.field, exc.message)
+            )
+            return
+        key = (record.source, record.external_id)
+        if key in self._seen:
+            report.rejected += 1
+            report.rejections.append(
+                Issue(
+                    number,
+                    record.external_id,
+                    "id_repeated",
+                    "",
+                    _("this identifier already appears in row %(row)s: row rejected")
+                    % {"row": self._seen[key]},
+                )
+            )
+            return
+        self._seen[key] = number
+        networks = self.networks(record.networks)
+        if self.pending_conflict(record):
+            # It may match a place not inserted yet: insert those first (outside the row's
+            # savepoint, so that refusing this row cannot undo them).
+            self.flush(report)
+        try:
+            with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+                outcome = self.apply(record, networks)
+        except RowRejected as exc:
+            outcome = "rejected"
+            report.rejections.append(
+                Issue(number, record.external_id, exc.code, exc.field, exc.message)
+            )
+        except ValidationError as exc:
+            outcome = "rejected"
+            report.rejections.append(_issue_from(exc, record))
+        report.warnings.extend(record.warnings)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+
+    def networks(self, slugs: list[str]) -> list[Network]:
+        found = []
+        for slug in slugs:
+            if slug not in self._networks:
+                name = FRANCE_SERVICES_NETWORK[1] if slug == FRANCE_SERVICES_NETWORK[0] else slug
+                self._networks[slug], _created = Network.objects.get_or_create(
+                    slug=slug, defaults={"name": name}
+                )
+            found.append(self._networks[slug])
+        return found
+
+    # --- one record -----------------------------------------------------------------
+
+    def apply(self, record: Record, networks: list[Network]) -> str:
+        """Write one record; returns the report counter to increase."""
+        known = (
+            ExternalId.objects.select_related("place")
+            .filter(source=record.source, external_id=record.external_id)
+            .first()
+        )
+        if known:
+            place = known.place
+            if place.organisation_id != self.organisation.pk:
+                raise RowRejected(
+                    "other_organisation",
+                    "",
+                    _("already imported as %(place)s by another organisation: row rejected")
+                    % {"place": place.slug},
+                )
+            # The source whose row created the place owns its values; later sources that
+            # matched it only fill blanks, so two files never undo each other on re-import.
+            owner = not ExternalId.objects.filter(place_id=place.pk, pk__lt=known.pk).exists()
+            changed = self.update(place, record, networks, owner=owner)
+            if owner and record.hours:
+                self.apply_hours(place, record)
+            return "updated" if changed else "unchanged"
+
+        queued = PossibleDuplicate.objects.filter(
+            source=record.source,
+            external_id=record.external_id,
+            status=PossibleDuplicate.Status.OPEN,
+        ).first()
+        if queued:
+            candidate = self.candidate(record)
+            if queued.candidate == candidate:
+                return "unchanged"
+            queued.candidate = candidate
+            queued.save(update_fields=["candidate"])
+            return "queued"
+
+        match = self.match(record)
+        if match is None:
+            self.defer_create(record, networks)
+            return "created"
+        place, reason, detail = match
+        if reason is None:
+            self.update(place, record, networks, owner=False)
+            self.attach(place, record)
+            return "updated"
+        PossibleDuplicate.objects.create(
+            place=place,
+            organisation=self.organisation,
+            candidate=self.candidate(record),
+            source=record.source,
+            external_id=record.external_id,
+            reason=reason,
+            detail=detail[:255],
+        )
+        return "queued"
+
+    def candidate(self, record: Record) -> dict:
+        return {**record.as_candidate(), "format": self.fmt, "status": self.status}
+
+    def match(self, record: Record) -> tuple[Place, str | None, str] | None:
+        """(place, None, "") for a sure match, (place, reason, detail) for one to review."""
+        name = normalize_text(record.data["name"])
+        lat, lon = record.data.get("latitude"), record.data.get("longitude")
+
+        def away(place: Place) -> float | None:
+            if lat is None or not place.has_location:
+                return None
+            return distance_m(lat, lon, place.latitude, place.longitude)
+
+        siret = record.data.get("legal_id")
+        if siret:
+            sure, doubtful = [], []
+            for place in Place.objects.filter(organisation=self.organisation, legal_id=siret)[:200]:
+                metres = away(place)
+                if metres is not None and metres > NEARBY_METRES:
+                    # An organisation's SIRET reused for its sites in other towns.
+                    continue
+                bucket = sure if names_similar(name, normalize_text(place.name)) else doubtful
+                bucket.append((metres or 0.0, place.pk, place))
+            if sure:
+                place = min(sure)[2]
+                if self.same_source(place, record):
+                    return (
+                        place,
+                        PossibleDuplicate.Reason.SAME_SOURCE,
+                        _("same SIRET %(s)s") % {"s": siret},
+                    )
+                return place, None, ""
+            if doubtful:
+                place = min(doubtful)[2]
+                return (
+                    place,
+                    PossibleDuplicate.Reason.SIRET_NAME_DIFFERS,
+                    _("same SIRET %(siret)s, names %(a)r and %(b)r")
+                    % {"siret": siret, "a": record.data["name"], "b": place.name},
+                )
+
+        if lat is None:
+            return None
+        dlat = Decimal("0.0095")  # a little over 1 km
+        dlon = dlat / Decimal(str(max(math.cos(math.radians(float(lat))), 0.1)))
+        nearby = []
+        for place in Place.objects.filter(
+            organisation=self.organisation,
+            latitude__range=(lat - dlat, lat + dlat),
+            longitude__range=(lon - dlon, lon + dlon),
+            search_text__startswith=name,
+        ):
+            if normalize_text(place.name) == name:
+                nearby.append((away(place), place.pk, place))
+        if not nearby:
+            return None
+        metres, _pk, place = min(nearby)
+        if metres > NEARBY_METRES:
+            return None
+        if metres <= SAME_PLACE_METRES and not self.same_source(place, record):
+            return place, None, ""
+        reason = (
+            PossibleDuplicate.Reason.SAME_SOURCE
+            if metres <= SAME_PLACE_METRES
+            else PossibleDuplicate.Reason.NAME_NEARBY
+        )
+        return place, reason, _("same name, %(m)s m away") % {"m": round(metres)}
+
+    def same_source(self, place: Place, record: Record) -> bool:
+        return ExternalId.objects.filter(place=place, source=record.source).exists()
+
+    # --- writes ---------------------------------------------------------------------
+
+    def create(self, record: Record, networks: list[Network]) -> Place:
+        place = place_create(
+            user=self.user,
+            organisation=self.organisation,
+            data={**record.data, "slug": free_slug(record.data["name"])},
+            typologies=record.typologies,
+            networks=networks,
+            profiles=record.profiles or None,
+            status=Place.Status.DRAFT,
+            source=self.history_source,
+        )
+        self.attach(place, record)
+        if self.status == Place.Status.PUBLISHED:
+            place_publish(
+                place=place, user=self.user, source=self.history_source, expected_version=None
+            )
+        if record.hours:
+            self.apply_hours(place, record)
+        return place
+
+    def pending_conflict(self, record: Record) -> bool:
+        if record.data.get("legal_id") in self._pending_sirets:
+            return True
+        return bool(self._pending_names.get(normalize_text(record.data["name"])))
+
+    def defer_create(self, record: Record, networks: list[Network]) -> None:
+        """Validate a new place now (so a bad row is refused alone) and insert it later."""
+        data = {**record.data}
+        data["slug"] = free_slug(record.data["name"], also_taken=self._pending_slugs)
+        place = Place(organisation=self.organisation, status=Place.Status.DRAFT, **data)
+        typologies = [self.typology(code) for code in record.typologies]
+        # The lat/lon pairing constraint is checked by the cleaner; skipping it saves a query.
+        place.full_clean(
+            exclude=["organisation"], validate_unique=False, validate_constraints=False
+        )
+        for name, values in record.profiles.items():
+            PROFILE_MODELS[name](place=place, **values).full_clean(
+                exclude=["place"], validate_unique=False
+            )
+        self._pending_slugs.add(place.slug)
+        self._pending.append((place, record, networks, typologies))
+        self._pending_names.setdefault(normalize_text(record.data["name"]), []).append(record)
+        if record.data.get("legal_id"):
+            self._pending_sirets.add(record.data["legal_id"])
+
+    def typology(self, code: str) -> Typology:
+        if not self._typologies:
+            self._typologies = {t.code: t for t in Typology.objects.all()}
+        if code not in self._typologies:
+            raise ValidationError(
+                {"typologies": _("Unknown typology: %(codes)s.") % {"codes": code}}
+            )
+        return self._typologies[code]
+
+    def flush(self, report: Report | None) -> None:
+        """Insert the pending new places in bulk, with the history that place_create then
+        place_publish would write: creation (with profiles), identifier, status change."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self._pending_names.clear()
+        self._pending_sirets.clear()
+        self._pending_slugs.clear()
+        publish = self.status == Place.Status.PUBLISHED
+        for place, *_rest in pending:
+            # Place.save() keeps search_text in step; bulk_create skips save(), so do it here.
+            place.search_text = normalize_text(
+                " ".join(
+                    filter(
+                        None, [place.name, place.short_description, place.commune, place.address]
+                    )
+                )
+            )
+        Place.objects.bulk_create([p for p, *_rest in pending])
+        typology_link = Place.typologies.through
+        network_link = Place.networks.through
+        typology_link.objects.bulk_create(
+            [
+                typology_link(place_id=p.pk, typology_id=t.pk)
+                for p, _r, _n, ts in pending
+                for t in ts
+            ]
+        )
+        network_link.objects.bulk_create(
+            [network_link(place_id=p.pk, network_id=n.pk) for p, _r, ns, _t in pending for n in ns]
+        )
+        profiles: dict[int, list[tuple[str, Any]]] = {}
+        for place, record, _n, _t in pending:
+            for name, values in record.profiles.items():
+                profiles.setdefault(place.pk, []).append(
+                    (name, PROFILE_MODELS[name](place=place, **values))
+                )
+        for name, model in PROFILE_MODELS.items():
+            model.objects.bulk_create(
+                [p for items in profiles.values() for n, p in items if n == name]
+            )
+        ExternalId.objects.bulk_create(
+            [
+                ExternalId(place=p, source=r.source, external_id=r.external_id)
+                for p, r, _n, _t in pending
+            ]
+        )
+        changes = []
+        for place, record, networks, typologies in pending:
+            created = {
+                **snapshot(place, exclude=("organisation",)),
+                "typologies": sorted(t.code for t in typologies),
+                "networks": sorted(n.slug for n in networks),
+                "managers": [],
+            }
+            entry = {"place": place, "user": self.user, "source": self.history_source}
+            changes.append(
+                ChangeRecord(
+                    target="place",
+                    action=ChangeRecord.Action.CREATE,
+                    changes=diff(None, created),
+                    version=1,
+                    **entry,
+                )
+            )
+            for name, profile in profiles.get(place.pk, []):
+                changes.append(
+                    ChangeRecord(
+                        target=name,
+                        action=ChangeRecord.Action.CREATE,
+                        changes=diff(None, snapshot(profile, exclude=("place",))),
+                        version=1,
+                        **entry,
+                    )
+                )
+            changes.append(
+                ChangeRecord(
+                    target="external_id",
+                    action=ChangeRecord.Action.CREATE,
+                    changes={"external_id": [None, f"{record.source}:{record.external_id}"]},
+                    version=1,
+                    **entry,
+                )
+            )
+            if publish:
+                changes.append(
+                    ChangeRecord(
+                        target="place",
+                        action=ChangeRecord.Action.STATUS,
+                        changes={"status": [Place.Status.DRAFT, Place.Status.PUBLISHED]},
+                        version=2,
+                        **entry,
+                    )
+                )
+        ChangeRecord.objects.bulk_create(changes)
+        if publish:
+            Place.objects.filter(pk__in=[p.pk for p, *_rest in pending]).update(
+                status=Place.Status.PUBLISHED, version=2
+            )
+        for place, record, _n, _t in pending:
+            if record.hours:
+                before = len(record.warnings)
+                self.apply_hours(place, record)
+                if report is not None:
+                    report.warnings.extend(record.warnings[before:])
+
+    def update(self, place: Place, record: Record, networks: list[Network], *, owner: bool) -> bool:
+        """Bring `place` in line with the record; False (and no write) when it already is."""
+        place = (
+            Place.objects.select_related("mediation")
+            .prefetch_related("typologies", "networks")
+            .get(pk=place.pk)
+        )
+        data = {}
+        for key, value in record.data.items():
+            current = getattr(place, key)
+            if owner:
+                if current != value:
+                    data[key] = value
+            elif current in ("", None, False) and value not in ("", None, False):
+                data[key] = value
+        codes = {t.code for t in place.typologies.all()}
+        # Kinds accumulate: a second source saying "fab lab" adds to "coworking".
+        typologies = sorted(codes | set(record.typologies))
+        slugs = {n.slug for n in place.networks.all()}
+        all_networks = {n.slug: n for n in [*place.networks.all(), *networks]}
+        profiles = {}
+        for name, values in record.profiles.items():
+            existing = getattr(place, name, None) if hasattr(place, name) else None
+            wanted = {
+                k: v
+                for k, v in values.items()
+                if existing is None
+                or (owner and getattr(existing, k) != v)
+                or (not owner and not getattr(existing, k))
+            }
+            if wanted:
+                profiles[name] = wanted
+        if not (data or set(typologies) != codes or set(all_networks) != slugs or profiles):
+            return False
+        place_update(
+            place=place,
+            user=self.user,
+            expected_version=None,
+            data=data,
+            typologies=typologies if set(typologies) != codes else None,
+            networks=list(all_networks.values()) if set(all_networks) != slugs else None,
+            profiles=profiles or None,
+            source=self.history_source,
+        )
+        return True
+
+    def attach(self, place: Place, record: Record) -> None:
+        """Remember where the row came from, in the identifiers and in the history."""
+        ExternalId.objects.create(place=place, source=record.source, external_id=record.external_id)
+        record_change(
+            place=place,
+            target="external_id",
+            action=ChangeRecord.Action.CREATE,
+            changes={"external_id": [None, f"{record.source}:{record.external_id}"]},
+            user=self.user,
+            source=self.history_source,
+            version=place.version,
+        )
+
+    def apply_hours(self, place: Place, record: Record) -> None:
+        try:
+            _apply_hours(place, record.hours, user=self.user, source=self.history_source)
+        except ValidationError as exc:
+            record.warnings.append(
+                Issue(
+                    record.row,
+                    record.external_id,
+                    "hours_refused",
+                    "opening_hours",
+                    _("opening hours %(value)r refused: %(error)s")
+                    % {"value": record.hours, "error": " ".join(exc.messages)},
+                )
+            )
+
+
+def free_slug(name: str, also_taken: set[str] = frozenset()) -> str:
+    """A slug no place or old link uses, found in two queries even for common names."""
+    base = slugify(name)[:110] or "lieu"
+    taken = {s for s in also_taken if s.startswith(base)}
+    taken |= set(Place.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= set(
+        PlaceSlugAlias.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def run_import(
+    *,
+    fmt: str,
+    path: Path | str,
+    organisation: Organisation,
+    status: str = Place.Status.PUBLISHED,
+    dry_run: bool = False,
+    mapping_path: Path | str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    user=None,
+) -> Report:
+    """Import one file into `organisation`'s registry and report what happened.
+
+    Raises ImportFileError, before writing anything, when the file cannot be read as a
+    whole (encoding, malformed CSV or JSON, missing column). A dry run does all the work
+    inside a transaction that is rolled back, so its report matches the real run.
+    """
+    source = open_source(
+        fmt,
+        Path(path),
+        mapping_path=Path(mapping_path) if mapping_path else None,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    # Read the whole file once first: a syntax error on the last line must stop the run
+    # before the first batch is committed. Streaming keeps this pass cheap in memory.
+    for _row in source.rows():
+        pass
+    report = Report(format=fmt, path=str(path), dry_run=dry_run)
+    report.warnings.extend(Issue(0, "", "encoding_guessed", "", note) for note in source.notes)
+    importer = Importer(
+        fmt=fmt, organisation=organisation, status=status, user=user, batch_size=batch_size
+    )
+    if dry_run:
+        with transaction.atomic():
+            importer.run(source.rows(), source.convert, report)
+            transaction.set_rollback(True)
+    else:
+        importer.run(source.rows(), source.convert, report)
+    return report

@@ -1,0 +1,151 @@
+"""Import throughput and peak memory: a generated France-Services-like CSV, then the real files.
+
+    DATABASE_URL=sqlite:////tmp/import_bench.sqlite3 DEBUG=1 \
+        .venv/bin/python bench/import_bench.py [ROWS]
+
+Each import runs in a fresh database (migrated here). Prints rows/s and the process's peak
+RSS (resource.getrusage, KB on Linux) after each step; peak RSS only ever grows, so the
+figure after the generated file is the one that matters for the 500 MB budget.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from api.imports.pipeline import run_import  # noqa: E402
+from api.models import PossibleDuplicate  # noqa: E402
+from places.models import ChangeRecord, Network, Organisation, Place  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+COLUMNS = [
+    "id_fs",
+    "insee_dep",
+    "lib_fs",
+    "adresse",
+    "complement_adresse",
+    "insee_com",
+    "code_postal",
+    "lib_com",
+    "latitude",
+    "longitude",
+    "mail",
+    "telephone",
+    "h_lundi",
+    "h_mardi",
+    "h_mercredi",
+    "h_jeudi",
+    "h_vendredi",
+    "h_samedi",
+    "prise_rdv",
+    "commentaire",
+    "type_fs",
+    "format_fs",
+    "groupe_fs",
+    "labellisation_fs",
+]
+
+
+def generate(path: Path, rows: int) -> None:
+    rng = random.Random(42)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(COLUMNS)
+        for n in range(1, rows + 1):
+            day = "09:00 - 12:00 / 13:30 - 17:00" if n % 3 else "08:30 - 12:30"
+            writer.writerow(
+                [
+                    n,
+                    "69",
+                    f"France services n°{n}",
+                    f"{n} rue de la République",
+                    "",
+                    "69123",
+                    "69003",
+                    "Lyon",
+                    f"{rng.uniform(42.5, 50.5):.6f}",
+                    f"{rng.uniform(-4.5, 7.5):.6f}",
+                    f"fs{n}@example.org",
+                    "04 72 00 00 00",
+                    day,
+                    day,
+                    day,
+                    day,
+                    day,
+                    "",
+                    "Oui" if n % 2 else "Non",
+                    "Ligne 1\nligne 2" if n % 50 == 0 else "",
+                    "Principal",
+                    "Itinérante" if n % 40 == 0 else "Fixe",
+                    "",
+                    "",
+                ]
+            )
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fresh_org() -> Organisation:
+    # Not `flush`: it would also empty the typologies seeded by a migration.
+    ChangeRecord.objects.all().delete()
+    PossibleDuplicate.objects.all().delete()
+    Place.objects.all().delete()
+    Network.objects.all().delete()
+    Organisation.objects.all().delete()
+    return Organisation.objects.create(slug="bench", name="Bench", kind="city")
+
+
+def timed(fmt: str, path: Path, rows_hint: int | None = None) -> None:
+    org = fresh_org()
+    start = time.perf_counter()
+    report = run_import(fmt=fmt, path=path, organisation=org)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    again = run_import(fmt=fmt, path=path, organisation=org)
+    second = time.perf_counter() - start
+    print(
+        f"{path.name}: {report.rows} rows, created={report.created} queued={report.queued} "
+        f"rejected={report.rejected}; first run {first:.1f}s ({report.rows / first:.0f} rows/s), "
+        f"second run {second:.1f}s ({again.rows / second:.0f} rows/s, unchanged="
+        f"{again.unchanged}); peak RSS so far {peak_mb():.0f} MB"
+    )
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    call_command("migrate", verbosity=0)
+    generated = Path("/tmp/import_bench_fs.csv")
+    generate(generated, rows)
+    print(
+        f"generated {rows} rows ({generated.stat().st_size / 1e6:.1f} MB); RSS {peak_mb():.0f} MB"
+    )
+    timed("france-services", generated)
+    if DATA.is_dir():
+        timed("france-services", DATA / "liste-fs-20240801.csv")
+        timed("tiers-lieux-2019", DATA / "CGET_TiersLieux_2019.csv")
+        timed("lmn", DATA / "lieux-de-mediation-numerique.cnfs.json")
+        timed(
+            "lmn",
+            DATA
+            / "20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json",
+        )
+
+
+if __name__ == "__main__":
+    main()

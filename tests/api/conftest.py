@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real open-data files described in ../shared/data/SOURCES.md."""
+    folder = Path(settings.BASE_DIR).parent / "shared" / "data"
+    if not folder.is_dir():
+        pytest.skip(f"the shared open-data folder {folder} is absent on this machine")
+    return folder

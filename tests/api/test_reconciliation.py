@@ -1,0 +1,225 @@
+"""Reconciliation, bad input and staff decisions, on small hand-made files."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from api.imports.duplicates import duplicate_dismiss, duplicate_merge
+from api.imports.hours import HoursError, france_services_to_osm
+from api.imports.pipeline import run_import
+from api.imports.readers import ImportFileError
+from api.models import PossibleDuplicate
+from places.models import ExternalId, Place
+
+pytestmark = pytest.mark.django_db
+
+
+def _lmn(tmp_path, rows, name="lmn.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+def _row(id_, nom="Espace numérique", lat=45.76, lon=4.85, **extra):
+    return {
+        "id": id_,
+        "nom": nom,
+        "commune": "Lyon",
+        "code_postal": "69003",
+        "adresse": "1 rue A",
+        "latitude": lat,
+        "longitude": lon,
+        **extra,
+    }
+
+
+def test_same_external_id_updates(tmp_path, organisation):
+    run_import(fmt="lmn", path=_lmn(tmp_path, [_row("a1")]), organisation=organisation)
+    report = run_import(
+        fmt="lmn",
+        path=_lmn(tmp_path, [_row("a1", telephone="0472000000")]),
+        organisation=organisation,
+    )
+    assert (report.created, report.updated) == (0, 1)
+    place = Place.objects.get()
+    assert place.phone == "0472000000" and place.version == 3
+
+
+def test_same_siret_matches_another_source(tmp_path, organisation):
+    run_import(
+        fmt="lmn",
+        path=_lmn(tmp_path, [_row("a1", pivot="77556026100015")]),
+        organisation=organisation,
+    )
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text(
+        "ID;NOM;SIRET;LAT;LON\nx9;Espace numérique Lyon;77556026100015;45.7601;4.8501\n"
+    )
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "id": "ID",
+                "name": "NOM",
+                "legal_id": "SIRET",
+                "latitude": "LAT",
+                "longitude": "LON",
+                "delimiter": ";",
+            }
+        )
+    )
+    report = run_import(fmt="csv", path=csv_path, mapping_path=mapping, organisation=organisation)
+    assert (report.created, report.updated) == (0, 1)
+    assert set(ExternalId.objects.values_list("source", flat=True)) == {"lmn", "csv"}
+
+
+def test_same_siret_very_different_name_is_queued(tmp_path, organisation):
+    run_import(
+        fmt="lmn",
+        path=_lmn(tmp_path, [_row("a1", pivot="77556026100015")]),
+        organisation=organisation,
+    )
+    report = run_import(
+        fmt="lmn",
+        path=_lmn(tmp_path, [_row("b2", nom="Mairie annexe", pivot="77556026100015")]),
+        organisation=organisation,
+    )
+    assert report.queued == 1 and Place.objects.count() == 1
+    assert PossibleDuplicate.objects.get().reason == "siret_name_differs"
+
+
+def test_same_name_within_100_m_matches(tmp_path, organisation):
+    run_import(fmt="lmn", path=_lmn(tmp_path, [_row("a1")]), organisation=organisation)
+    path = tmp_path / "di.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "s1",
+                    "source": "dora",
+                    "nom": "ESPACE NUMERIQUE",
+                    "latitude": 45.7605,
+                    "longitude": 4.8500,
+                }
+            ]
+        )
+    )
+    report = run_import(fmt="data-inclusion", path=path, organisation=organisation)
+    assert (report.created, report.updated, report.queued) == (0, 1, 0)
+    assert ExternalId.objects.filter(source="data-inclusion", external_id="dora:s1").exists()
+
+
+def test_same_name_500_m_away_is_queued_then_resolved(tmp_path, organisation, registry_admin):
+    run_import(fmt="lmn", path=_lmn(tmp_path, [_row("a1")]), organisation=organisation)
+    far = _lmn(tmp_path, [_row("a2", lat=45.7645, telephone="0400000000")], "far.json")
+    report = run_import(fmt="lmn", path=far, organisation=organisation)
+    assert (report.created, report.queued) == (0, 1)
+    duplicate = PossibleDuplicate.objects.get()
+    assert duplicate.reason == "name_nearby" and duplicate.status == "open"
+    assert run_import(fmt="lmn", path=far, organisation=organisation).unchanged == 1
+
+    place = duplicate_merge(duplicate=duplicate, user=registry_admin)
+    assert place.phone == "0400000000" and duplicate.status == "merged"
+    assert run_import(fmt="lmn", path=far, organisation=organisation).unchanged == 1
+
+
+def test_dismissed_duplicate_becomes_its_own_place(tmp_path, organisation, registry_admin):
+    run_import(fmt="lmn", path=_lmn(tmp_path, [_row("a1")]), organisation=organisation)
+    far = _lmn(tmp_path, [_row("a2", lat=45.7645)], "far.json")
+    run_import(fmt="lmn", path=far, organisation=organisation)
+    place = duplicate_dismiss(duplicate=PossibleDuplicate.objects.get(), user=registry_admin)
+    assert place.latitude == Decimal("45.764500") and Place.objects.count() == 2
+    assert run_import(fmt="lmn", path=far, organisation=organisation).unchanged == 1
+
+
+def test_malformed_json_stores_nothing(tmp_path, organisation):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([_row("a1")])[:-1] + ', {"id": "x",}]')
+    with pytest.raises(ImportFileError, match="malformed at line 1"):
+        run_import(fmt="lmn", path=path, organisation=organisation)
+    assert not Place.objects.exists()
+
+
+def test_latin1_csv_is_detected_and_decoded(tmp_path, organisation):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("ID;NOM;LAT;LON\n1;Médiathèque Éluard;45.7;4.8\n".encode("latin-1"))
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {"id": "ID", "name": "NOM", "latitude": "LAT", "longitude": "LON", "delimiter": ";"}
+        )
+    )
+    report = run_import(fmt="csv", path=path, mapping_path=mapping, organisation=organisation)
+    assert report.created == 1 and report.warning_counts()["encoding_guessed"] == 1
+    assert Place.objects.get().name == "Médiathèque Éluard"
+    with pytest.raises(ImportFileError, match="cannot be read as utf-8"):
+        run_import(
+            fmt="csv", path=path, mapping_path=mapping, organisation=organisation, encoding="utf-8"
+        )
+
+
+def test_missing_column_is_a_clear_error(tmp_path, organisation):
+    path = tmp_path / "fs.csv"
+    path.write_text('"id_fs","lib_fs","latitude"\n"1","FS","45"\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="Missing column\\(s\\): longitude"):
+        call_command(
+            "import_places",
+            "--format",
+            "france-services",
+            str(path),
+            "--organisation",
+            organisation.slug,
+        )
+    assert not Place.objects.exists()
+
+
+def test_coordinates_out_of_range_reject_the_row(tmp_path, organisation):
+    path = _lmn(tmp_path, [_row("a1", lat=123.4), _row("a2", nom="Autre", pivot="123")])
+    report = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert (report.created, report.rejected) == (1, 1)
+    assert report.rejections[0].message == "latitude: 123.4 out of range: row rejected"
+    assert report.rejections[0].row == 1
+    assert str(report.warnings[0]) == "row 2 [a2]: pivot: '123' is not a valid SIRET: dropped"
+
+
+def test_france_services_hours_converter():
+    row = {
+        "h_lundi": "09:00 - 12:00 / 13:30 - 17:00",
+        "h_mardi": "09:00 - 12:00 / 13:30 - 17:00",
+        "h_mercredi": "",
+        "h_jeudi": "00:00 - 00:00 / 14:00 - 16:00",
+        "h_samedi": "09:00 - 12:00",
+    }
+    assert france_services_to_osm(row) == (
+        "Mo-Tu 09:00-12:00,13:30-17:00; Th 14:00-16:00; Sa 09:00-12:00",
+        [],
+    )
+    with pytest.raises(HoursError, match="h_mardi: '9h - 12h'"):
+        france_services_to_osm({"h_mardi": "9h - 12h"})
+
+
+def test_command_prints_summary_and_writes_report(tmp_path, organisation):
+    from io import StringIO
+
+    out = StringIO()
+    report_path = tmp_path / "r.json"
+    call_command(
+        "import_places",
+        "--format",
+        "lmn",
+        str(_lmn(tmp_path, [_row("a1")])),
+        "--organisation",
+        organisation.slug,
+        "--status",
+        "draft",
+        "--report",
+        str(report_path),
+        stdout=out,
+    )
+    assert "1 created" in out.getvalue()
+    assert json.loads(report_path.read_text())["counts"]["created"] == 1
+    assert Place.objects.get().status == "draft"
