@@ -81,3 +81,230 @@ class PossibleDuplicate(models.Model):
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id} ~ {self.place} ({self.get_reason_display()})"
 
+
+class PartnerToken(models.Model):
+    """A partner's key to the API: shown once, stored as a SHA-256 hash, revocable.
+
+    The secret is 32 random bytes (`secrets.token_urlsafe`), so a fast hash is enough: there
+    is nothing to brute-force that a slow password hash would protect, and checking a token
+    on every request must stay cheap. Lookup is by `prefix` (the first characters, also
+    shown to staff and recorded in the history as `api:<prefix>`), then the hash is compared
+    in constant time.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE_OFFERS = "write:offers", _("Write the offers of one provider")
+        WRITE_PLACES = "write:places", _("Write the places of one organisation")
+
+    name = models.CharField(_("name"), max_length=120)
+    # The registry organisation that issued the token: its registry admins manage it, and
+    # `write:places` lets the token write this organisation's places.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="partner_tokens",
+        verbose_name=_("organisation"),
+    )
+    provider = models.ForeignKey(
+        "services.Provider",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="partner_tokens",
+        verbose_name=_("provider"),
+    )
+    scopes = models.JSONField(_("scopes"), default=list)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("partner token")
+        verbose_name_plural = _("partner tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+    @property
+    def source(self) -> str:
+        """How writes made with this token are recorded in a place's history."""
+        return f"api:{self.prefix}"
+
+
+class PlaceProviderAgreement(models.Model):
+    """A place's consent to a provider publishing offers there through the API.
+
+    A provider token may write offers (and their schedules) at a place when the place has
+    such an agreement with its provider, or already has a live offer by that provider.
+    """
+
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.CASCADE,
+        related_name="provider_agreements",
+        verbose_name=_("place"),
+    )
+    provider = models.ForeignKey(
+        "services.Provider",
+        on_delete=models.CASCADE,
+        related_name="place_agreements",
+        verbose_name=_("provider"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("place–provider agreement")
+        verbose_name_plural = _("place–provider agreements")
+        constraints = [
+            models.UniqueConstraint(fields=["place", "provider"], name="one_agreement_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} @ {self.place_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The stored response to a POST made with an `Idempotency-Key` header, for replays."""
+
+    # "token:<id>" or "ip:<address>": whose key space this key belongs to.
+    owner = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.TextField(blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"
+
+
+class WebhookSubscription(models.Model):
+    """A partner's request to be told (by an HTTP POST) when registry records change.
+
+    `events` lists event names or patterns: "place.updated", "offer.*", "calendar.changed".
+    Deliveries are signed with `secret` (HMAC-SHA256, see api/webhooks.py).
+    """
+
+    token = models.ForeignKey(
+        PartnerToken,
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
+        verbose_name=_("partner token"),
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(_("signing secret"), max_length=64, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    disabled_reason = models.CharField(_("why it was disabled"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.url} ({', '.join(self.events)})"
+
+
+class WebhookDelivery(models.Model):
+    """One event to send to one subscription, with its attempts so far."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed (gave up)")
+        DISABLED = "disabled", _("Not sent (subscription disabled)")
+
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
+    )
+    event = models.CharField(_("event"), max_length=60)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            # The worker's question: pending deliveries due now, oldest first.
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription_id} ({self.status})"
+
+
+class ImportedHoursText(models.Model):
+    """Opening hours an import received for a place but could not turn into a calendar.
+
+    The string is kept verbatim, with the reason, so that nothing a partner sent is lost
+    and staff can see what to fix (see docs/decisions/0005-import-reconciliation.md). A
+    place has at most one: the text of the source that owns its values. It is deleted
+    when that source later sends hours the scheduling app accepts.
+    """
+
+    place = models.OneToOneField(
+        Place,
+        on_delete=models.CASCADE,
+        related_name="imported_hours_text",
+        verbose_name=_("place"),
+    )
+    source = models.CharField(_("source"), max_length=60)
+    text = models.TextField(_("opening hours as received"))
+    problem = models.CharField(_("why no calendar was built"), max_length=500)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("imported opening hours kept as text")
+        verbose_name_plural = _("imported opening hours kept as text")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.text}"

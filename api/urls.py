@@ -1,2 +1,36 @@
+"""URLs of the partner API, mounted at /api/v1/. Append new routes at the end."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+
 app_name = "api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("places", views.PlaceViewSet, basename="place")
+router.register("offers", views.OfferViewSet, basename="offer")
+router.register("service-kinds", views.ServiceKindViewSet, basename="service-kind")
+router.register("providers", views.ProviderViewSet, basename="provider")
+router.register("networks", views.NetworkViewSet, basename="network")
+router.register("suggestions", views.SuggestionViewSet, basename="suggestion")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+]
+
+# Open-data exports, streamed (api/export_views.py).
+from api import export_views  # noqa: E402
+
+urlpatterns += [path("exports/<str:fmt>/", export_views.export_download, name="export")]
+
+# Spaces to share (api/shared_spaces.py).
+from api import shared_spaces  # noqa: E402
+
+urlpatterns += [
+    path("shared-spaces/", shared_spaces.SharedSpaceList.as_view(), name="shared_spaces")
+]

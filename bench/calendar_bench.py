@@ -8,13 +8,18 @@ Usage (from the repository root):
 
 Works on a throw-away test database (created and dropped by Django's test runner tools).
 The naive baseline (each place's OSM string evaluated at request time) lives only here.
+
+Figures per size: full materialisation (`rebuild_calendar --batch 50`, median of
+--full-repeat runs), one edit (`schedule_set_rules` on one place: validation, save,
+history, rebuild of its rows; median of 7), one place rebuilt with its offers
+(`rebuild_places([pk])`, median of 7), `open_places_near` 5 km around the centre (median
+of 21) against the naive baseline (median of 5), and the plan of the near query.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import math
 import os
 import random
 import statistics
@@ -104,24 +109,15 @@ def generate(n: int, seed: int = 1) -> None:
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+    from places.selectors import haversine_km as distance
+
+    return distance(lat1, lon1, lat2, lon2)
 
 
 def open_near(at, lat, lon, km=5.0):
-    from places.models import Place
-    from scheduling.selectors import open_places
+    from scheduling.selectors import open_places_near
 
-    dlat = km / 111.0
-    dlon = km / (111.0 * math.cos(math.radians(lat)))
-    box = Place.objects.filter(
-        latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon)
-    )
-    rows = open_places(at, box).values_list("pk", "latitude", "longitude")
-    return [pk for pk, la, lo in rows if haversine_km(lat, lon, float(la), float(lo)) <= km]
+    return [p.pk for p in open_places_near(at, lat, lon, km)]
 
 
 def naive_open_near(at, lat, lon, km=5.0):
@@ -150,29 +146,41 @@ def timed(fn, repeat=5):
 
 
 def explain(at):
-    from scheduling.selectors import open_places
+    """The plan of the query open_places_near runs (EXPLAIN ANALYZE on PostgreSQL)."""
+    from django.db import reset_queries
+    from django.test.utils import CaptureQueriesContext
 
-    sql, params = open_places(at).values("pk").query.sql_with_params()
-    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    reset_queries()  # a full query log (9,000 entries) would leave nothing captured
+    with CaptureQueriesContext(connection) as ctx:
+        open_near(at, *CENTRE)
+    sql = ctx.captured_queries[-1]["sql"]
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
     with connection.cursor() as cursor:
-        cursor.execute(prefix + sql, params)
-        return "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
+        cursor.execute(prefix + sql)
+        plan = "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
+    return sql + "\n" + plan
 
 
-def run(n: int) -> dict:
+def run(n: int, full_repeat: int = 1) -> dict:
     from django.core.management import call_command
 
     from places.models import Place
     from scheduling import actions
+    from scheduling.materialise import current_window, rebuild_places
     from scheduling.models import OpeningInterval, Schedule
 
     t0 = time.perf_counter()
     generate(n)
     gen = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with open(os.devnull, "w") as devnull:
-        call_command("rebuild_calendar", "--no-progress", "--batch", "50", stdout=devnull)
-    full = time.perf_counter() - t0
+    fulls, cpus = [], []
+    for _ in range(full_repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        with open(os.devnull, "w") as devnull:
+            call_command("rebuild_calendar", "--no-progress", "--batch", "50", stdout=devnull)
+        fulls.append(time.perf_counter() - t0)
+        # CPU of this process (Python, and SQLite which runs in-process; not the
+        # PostgreSQL server): on a shared machine it moves less than wall time.
+        cpus.append(time.process_time() - c0)
     rows = OpeningInterval.objects.count()
     place = Place.objects.filter(slug="bench-0").get()
     schedule = Schedule.objects.get(place=place)
@@ -185,6 +193,9 @@ def run(n: int) -> dict:
             expected_version=schedule.version + i,
         )  # fmt: skip
         edits.append(time.perf_counter() - t1)
+    # The same place with its offers (~6 schedules) rebuilt alone, as after an edit.
+    window = current_window()
+    place_rebuild = timed(lambda: rebuild_places([place.pk], window), repeat=7)
     # a weekday morning inside the window
     at = datetime.datetime.combine(
         datetime.date.today()
@@ -194,14 +205,18 @@ def run(n: int) -> dict:
     )
     # schedule bench-0 was edited: restore its OSM text for the baseline
     Schedule.objects.filter(place=place).update(osm_source=PLACE_HOURS[0])
-    fast = timed(lambda: open_near(at, *CENTRE))
-    slow = timed(lambda: naive_open_near(at, *CENTRE), repeat=3)
+    fast = timed(lambda: open_near(at, *CENTRE), repeat=21)
+    slow = timed(lambda: naive_open_near(at, *CENTRE), repeat=5)
     assert set(fast[3]) == set(slow[3]) or abs(len(fast[3]) - len(slow[3])) <= 1, (
         len(fast[3]),
         len(slow[3]),
     )
     return {
-        "n": n, "rows": rows, "generate_s": gen, "full_rebuild_s": full,
+        "n": n, "rows": rows, "generate_s": gen, "full_rebuild_s": statistics.median(fulls),
+        "full_spread": (min(fulls), max(fulls), len(fulls)),
+        "full_cpu_s": statistics.median(cpus),
+        "place_ms": place_rebuild[0] * 1000,
+        "place_ms_spread": (place_rebuild[1] * 1000, place_rebuild[2] * 1000),
         "edit_ms_median": statistics.median(edits) * 1000,
         "edit_ms_min": min(edits) * 1000, "edit_ms_max": max(edits) * 1000,
         "query_ms": fast[0] * 1000, "query_ms_spread": (fast[1] * 1000, fast[2] * 1000),
@@ -213,16 +228,22 @@ def run(n: int) -> dict:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--places", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--full-repeat", type=int, default=3, help="Full materialisations per size (median)."
+    )
     args = parser.parse_args()
     from django.test.utils import get_runner  # noqa: F401
 
     setup_test_environment()
     from django.conf import settings
 
-    old = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    old = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=False, serialize=False
+    )
     try:
         print(
-            f"database: {connection.vendor}  date: {datetime.date.today()}  cpus: {os.cpu_count()}"
+            f"database: {connection.vendor}  date: {datetime.date.today()}  "
+            f"cpus: {os.cpu_count()}  load average: {os.getloadavg()[0]:.1f}"
         )
         for n in args.places:
             from django.db import connection as c
@@ -238,14 +259,16 @@ def main():
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608
                 cursor.execute("DELETE FROM places_place_typologies")
                 cursor.execute("DELETE FROM places_place WHERE slug LIKE 'bench-%%'" if c.vendor == "postgresql" else "DELETE FROM places_place WHERE slug LIKE 'bench-%'")  # fmt: skip
-            r = run(n)
+            r = run(n, args.full_repeat)
             print(
                 f"N={r['n']} rows={r['rows']} generate={r['generate_s']:.1f}s "
-                f"full_rebuild={r['full_rebuild_s']:.1f}s "
+                f"full_rebuild={r['full_rebuild_s']:.1f}s (min {r['full_spread'][0]:.1f}, max {r['full_spread'][1]:.1f}, n={r['full_spread'][2]}, process cpu {r['full_cpu_s']:.1f}s) "
+                f"place_rebuild={r['place_ms']:.1f}ms (min {r['place_ms_spread'][0]:.1f}, max {r['place_ms_spread'][1]:.1f}) "
                 f"edit_median={r['edit_ms_median']:.1f}ms (min {r['edit_ms_min']:.1f}, max {r['edit_ms_max']:.1f}) "
                 f"open_near_median={r['query_ms']:.2f}ms (spread {r['query_ms_spread'][0]:.2f}-{r['query_ms_spread'][1]:.2f}) "
                 f"naive_median={r['naive_ms']:.1f}ms ratio={r['ratio']:.0f}x found={r['found']}"
             )
+            print(f"load average after the run: {os.getloadavg()[0]:.1f}")
             print("plan:\n" + r["plan"])
     finally:
         connection.creation.destroy_test_db(old, verbosity=0)

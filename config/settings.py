@@ -7,6 +7,7 @@ a message naming the variable.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -44,6 +45,50 @@ def _database(name: str, raw: str) -> dict:
     return config
 
 
+def _frame_ancestors(name: str, raw: str) -> str:
+    """CSP frame-ancestors sources, space-separated: *, 'self', 'none', hosts or schemes."""
+    sources = raw.split()
+    if not sources:
+        raise EnvError(f"{name} is empty: use 'none' to refuse every framing site.")
+    for source in sources:
+        if any(c in source for c in ';,"') or (
+            source.startswith("'") and source not in ("'self'", "'none'")
+        ):
+            raise EnvError(
+                f"{name}: {source!r} is not a frame-ancestors source "
+                "(use *, 'self', 'none', https://site.example or https:)."
+            )
+    if "'none'" in sources and len(sources) > 1:
+        raise EnvError(f"{name}: 'none' cannot be combined with other sources.")
+    return " ".join(sources)
+
+
+def _cache(name: str, raw: str) -> dict:
+    """One shared cache for every server process (the suggestion rate limit counts in it)."""
+    raw = raw.strip()
+    if not raw or raw == "locmem://":
+        backend, location = "django.core.cache.backends.locmem.LocMemCache", "lieux-partages"
+    elif raw.startswith("file:///"):
+        backend, location = "django.core.cache.backends.filebased.FileBasedCache", raw[7:]
+    elif raw.startswith("db://") and raw[5:].isidentifier():
+        backend, location = "django.core.cache.backends.db.DatabaseCache", raw[5:]
+    else:
+        raise EnvError(
+            f"{name}={raw!r} is not supported: use locmem://, file:///absolute/path or "
+            "db://table_name."
+        )
+    return {"default": {"BACKEND": backend, "LOCATION": location}}
+
+
+def _header(name: str, raw: str) -> str:
+    raw = raw.strip()
+    if raw and not re.fullmatch(r"HTTP_[A-Z0-9_]+", raw):
+        raise EnvError(
+            f"{name}={raw!r} must be a request header as Django names it, e.g. HTTP_X_REAL_IP."
+        )
+    return raw
+
+
 def _url(name: str, raw: str) -> str:
     raw = raw.strip()
     if raw and not raw.startswith(("http://", "https://")):
@@ -66,6 +111,12 @@ VARIABLES = [
         f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         _database,
         "sqlite:///path or postgres://user@host:port/name.",
+    ),
+    Var(
+        "CACHE_URL",
+        "",
+        _cache,
+        "Cache shared by the server processes: locmem://, file:///path or db://table.",
     ),
     Var("TIME_ZONE", "Europe/Paris", _time_zone, "Default time zone of places and of the site."),
     Var("LANGUAGE_CODE", "fr", _language, "Default interface language: fr or en."),
@@ -105,6 +156,12 @@ VARIABLES = [
         "Header set by a TLS proxy, e.g. HTTP_X_FORWARDED_PROTO,https.",
     ),
     Var(
+        "CLIENT_IP_HEADER",
+        "",
+        _header,
+        "Header in which a trusted proxy gives the client address, e.g. HTTP_X_REAL_IP.",
+    ),
+    Var(
         "GEOCODER_URL", "", _url, "Base URL of the national address API; empty turns geocoding off."
     ),
     Var("GEOCODER_TIMEOUT", "5", parse_float, "Seconds to wait for the geocoder."),
@@ -115,6 +172,12 @@ VARIABLES = [
         "Map tile URL template.",
     ),
     Var("MAP_ATTRIBUTION", "© OpenStreetMap contributors", parse_str, "Attribution shown on maps."),
+    Var(
+        "EMBED_FRAME_ANCESTORS",
+        "*",
+        _frame_ancestors,
+        "Sites allowed to frame the embeddable directory (/embed/), space-separated.",
+    ),
 ]
 ENV = {var.name: get(var) for var in VARIABLES}
 
@@ -167,6 +230,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "directory.middleware.FrameAncestorsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -190,6 +254,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": ENV["DATABASE_URL"]}
+CACHES = ENV["CACHE_URL"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -268,17 +333,44 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+CLIENT_IP_HEADER = ENV["CLIENT_IP_HEADER"]
 GEOCODER_URL = ENV["GEOCODER_URL"]
 GEOCODER_TIMEOUT = ENV["GEOCODER_TIMEOUT"]
 MAP_TILE_URL = ENV["MAP_TILE_URL"]
 MAP_ATTRIBUTION = ENV["MAP_ATTRIBUTION"]
+# Only /embed/ pages may be framed, by these sources; every other page refuses framing.
+EMBED_FRAME_ANCESTORS = ENV["EMBED_FRAME_ANCESTORS"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousThrottle",
+        "api.throttling.PartnerThrottle",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": "format",
 }
+# Requests per client: anonymous reads by IP address, partners by token (docs/api.md).
+API_RATE_LIMITS = {"anonymous": "120/min", "partner": "1200/min"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lieux partagés API",
+    "DESCRIPTION": (
+        "The partner API of the registry of shared places. Reading published data needs "
+        "no account; writes need a partner token (`Authorization: Bearer <token>`) with "
+        "the matching scope. Errors are JSON: "
+        '`{"error": {"code", "message", "fields": {path: [messages]}}}`. '
+        "See docs/api.md for pagination, synchronisation and formats."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

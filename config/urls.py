@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("manage/partners/", include("api.staff_urls")),
+    path("manage/coverage/", include("economics.coverage_urls")),
+    path("manage/imports/", include("api.import_urls")),
     path("manage/", include("places.urls")),
     path("manage/services/", include("services.urls")),
     path("manage/scheduling/", include("scheduling.urls")),

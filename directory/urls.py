@@ -1,2 +1,37 @@
+"""Public URLs of the residents' directory: a contract, keep them stable.
+
+Other modules of the app append their own lines at the end of this file.
+"""
+
+from django.urls import path
+
+from directory import views
+
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.home, name="home"),
+    path("lieux/", views.search, name="search"),
+    path("lieux/carte.json", views.map_data, name="map_data"),
+    path("lieux/<slug:slug>/", views.place, name="place"),
+    path("lieux/<slug:slug>/agenda.ics", views.place_ics, name="place_ics"),
+    path("lieux/<slug:slug>/services/<int:offer_id>/agenda.ics", views.offer_ics, name="offer_ics"),
+    path("reseaux/<slug:slug>/", views.network, name="network"),
+    path("communes/<str:insee_code>/", views.commune, name="commune"),
+    path("embed/", views.embed, name="embed"),
+    path("integrer/", views.embed_builder, name="embed_builder"),
+]
+
+# Residents' suggestions (directory/suggestions.py).
+from django.urls import path as _path  # noqa: E402
+
+from directory import suggestions  # noqa: E402
+
+urlpatterns += [
+    _path("lieux/<slug:slug>/signaler/", suggestions.suggest_correction, name="suggest_correction"),
+    _path("proposer-un-lieu/", suggestions.suggest_place, name="suggest_place"),
+]
+
+# Spaces to share (directory/spaces.py).
+from directory import spaces  # noqa: E402
+
+urlpatterns += [_path("espaces/", spaces.shared_spaces, name="shared_spaces")]

@@ -1,1 +1,444 @@
+"""Every write of economics: spaces and sharing offers, budgets, attendance, occupancy.
 
+Actions take keyword-only arguments, validate every record first (full_clean, errors keyed
+by row: `lines[3].amount`), write in one transaction and record the change in the place's
+history (targets `space:<id>`, `sharing:<space id>`, `budget:<year>:<scenario>`,
+`attendance:<yyyy-mm>`). Permission checks belong to the callers (places.selectors).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from economics.availability import sharing_ruleset
+from economics.models import (
+    Attendance,
+    BudgetLine,
+    CostCategory,
+    OccupancyMonth,
+    RevenueCategory,
+    SharingOffer,
+    Space,
+)
+from economics.occupancy import month_summary
+from places.history import diff, record, snapshot
+from places.models import ChangeRecord, Place
+
+SPACE_FIELDS = (
+    "name",
+    "kind",
+    "capacity",
+    "capacity_unit",
+    "area_m2",
+    "bookable",
+    "description",
+    "visibility",
+)
+SHARING_FIELDS = (
+    "terms",
+    "price",
+    "conditions",
+    "audiences",
+    "contact_email",
+    "contact_phone",
+    "active",
+    "visibility",
+    "public_holidays_closed",
+)
+LINE_FIELDS = (
+    "direction",
+    "category",
+    "amount",
+    "funder_provider",
+    "funder_organisation",
+    "label",
+    "visibility",
+    "note",
+)
+ATTENDANCE_FIELDS = ("space", "date", "slot_start", "slot_end", "visits", "uses", "hours_used")
+
+
+def _merge_errors(errors: dict, prefix: str, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, messages in exc.message_dict.items():
+            key = name if prefix == "rules" else prefix if name == "__all__" else f"{prefix}.{name}"
+            errors.setdefault(key, []).extend(messages)
+    else:
+        errors.setdefault(prefix, []).extend(exc.messages)
+
+
+def _unknown(data: Mapping, allowed: Iterable[str]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(unknown)})
+
+
+# -- spaces -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def space_create(*, user, place: Place, data: Mapping[str, Any], source: str = "staff") -> Space:
+    """Add a space (room, desk, machine...) to a place."""
+    _unknown(data, SPACE_FIELDS)
+    space = Space(place=place, **data)
+    space.full_clean()
+    space.save()
+    record(
+        place=place,
+        target=f"space:{space.pk}",
+        action=ChangeRecord.Action.CREATE,
+        changes=diff(None, snapshot(space, exclude=("place",))),
+        user=user,
+        source=source,
+    )
+    return space
+
+
+@transaction.atomic
+def space_update(*, user, space: Space, data: Mapping[str, Any], source: str = "staff") -> Space:
+    """Change a space; the occupancy of months with attendance is computed again."""
+    _unknown(data, SPACE_FIELDS)
+    space = Space.objects.select_for_update().get(pk=space.pk)
+    before = snapshot(space, exclude=("place",))
+    for key, value in data.items():
+        setattr(space, key, value)
+    space.full_clean()
+    space.save()
+    changes = diff(before, snapshot(space, exclude=("place",)))
+    record(
+        place=space.place,
+        target=f"space:{space.pk}",
+        action=ChangeRecord.Action.UPDATE,
+        changes=changes,
+        user=user,
+        source=source,
+    )
+    if "capacity" in changes:
+        occupancy_refresh(place=space.place, months=_attendance_months(space.place))
+    return space
+
+
+@transaction.atomic
+def space_delete(*, user, space: Space, source: str = "staff") -> None:
+    """Remove a space with its sharing offer and its attendance rows."""
+    place = space.place
+    record(
+        place=place,
+        target=f"space:{space.pk}",
+        action=ChangeRecord.Action.DELETE,
+        changes=diff(snapshot(space, exclude=("place",)), None),
+        user=user,
+        source=source,
+    )
+    months = _attendance_months(place)
+    space.delete()
+    occupancy_refresh(place=place, months=months)
+
+
+@transaction.atomic
+def sharing_offer_set(
+    *,
+    user,
+    space: Space,
+    rules: Sequence[dict],
+    data: Mapping[str, Any] | None = None,
+    source: str = "staff",
+) -> SharingOffer:
+    """Open a space to other actors at the times of `rules` (scheduling rule dicts).
+
+    `data` holds the terms (free or a price per hour, day or month), conditions, audiences,
+    contact and visibility. Errors come keyed `rules[i].field` or by field.
+    """
+    data = dict(data or {})
+    _unknown(data, SHARING_FIELDS)
+    errors: dict[str, list] = {}
+    parsed = []
+    try:
+        parsed = sharing_ruleset(list(rules), space.place).rules
+    except ValidationError as exc:
+        _merge_errors(errors, "rules", exc)
+    if not parsed and not errors:
+        errors["rules"] = [_("Say when the space is shared: give at least one rule.")]
+    offer = SharingOffer.objects.select_for_update().filter(space=space).first()
+    before = snapshot(offer, exclude=("space",)) if offer else None
+    if offer is None:
+        offer = SharingOffer(space=space)
+    for key, value in data.items():
+        setattr(offer, key, value)
+    offer.rules = [r.to_dict() for r in parsed]
+    try:
+        offer.full_clean(exclude=["space"])
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    offer.save()
+    record(
+        place=space.place,
+        target=f"sharing:{space.pk}",
+        action=ChangeRecord.Action.CREATE if before is None else ChangeRecord.Action.UPDATE,
+        changes=diff(before, snapshot(offer, exclude=("space",))),
+        user=user,
+        source=source,
+    )
+    return offer
+
+
+@transaction.atomic
+def sharing_offer_remove(*, user, offer: SharingOffer, source: str = "staff") -> None:
+    record(
+        place=offer.space.place,
+        target=f"sharing:{offer.space_id}",
+        action=ChangeRecord.Action.DELETE,
+        changes=diff(snapshot(offer, exclude=("space",)), None),
+        user=user,
+        source=source,
+    )
+    offer.delete()
+
+
+# -- budgets ------------------------------------------------------------------------------
+
+
+def _build_lines(place: Place, year: int, scenario: str, lines: Sequence[Mapping]) -> list:
+    built, errors = [], {}
+    for index, data in enumerate(lines):
+        key = f"lines[{index}]"
+        try:
+            _unknown(data, LINE_FIELDS)
+        except ValidationError as exc:
+            _merge_errors(errors, key, exc)
+            continue
+        line = BudgetLine(place=place, year=year, scenario=scenario, **data)
+        if isinstance(line.amount, Decimal) and line.amount < 0:
+            errors.setdefault(f"{key}.amount", []).append(
+                _("Amounts are positive: a cost is a cost line, a revenue a revenue line.")
+            )
+        try:
+            line.full_clean(exclude=["place"])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name in ("year",):
+                    continue  # reported once for the whole table below
+                errors.setdefault(f"{key}.{name}", []).extend(
+                    m for m in messages if m not in errors.get(f"{key}.{name}", [])
+                )
+        built.append(line)
+    if errors:
+        raise ValidationError(errors)
+    return built
+
+
+def _check_year_scenario(year, scenario) -> None:
+    errors = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = [_("The year must be between 2000 and 2100 (got %(y)s).") % {"y": year}]
+    if scenario not in BudgetLine.Scenario.values:
+        errors["scenario"] = [_("Unknown scenario “%(s)s”: actual or forecast.") % {"s": scenario}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _budget_summary(lines: Iterable[BudgetLine]) -> dict:
+    costs = sum((line.amount for line in lines if line.direction == "cost"), Decimal("0"))
+    revenues = sum((line.amount for line in lines if line.direction == "revenue"), Decimal("0"))
+    return {"lines": len(list(lines)), "costs": str(costs), "revenues": str(revenues)}
+
+
+@transaction.atomic
+def budget_set(
+    *,
+    user,
+    place: Place,
+    year: int,
+    scenario: str,
+    lines: Sequence[Mapping[str, Any]],
+    source: str = "staff",
+) -> list[BudgetLine]:
+    """Replace the budget of a place for a year and scenario by `lines` (all or nothing).
+
+    Each line: direction, category, amount (Decimal, EUR, not negative), optional
+    funder_provider or funder_organisation, label, visibility, note.
+    """
+    _check_year_scenario(year, scenario)
+    built = _build_lines(place, year, scenario, lines)
+    Place.objects.select_for_update().filter(pk=place.pk).first()
+    existing = list(BudgetLine.objects.filter(place=place, year=year, scenario=scenario))
+    before = _budget_summary(existing)
+    BudgetLine.objects.filter(pk__in=[line.pk for line in existing]).delete()
+    BudgetLine.objects.bulk_create(built)
+    after = _budget_summary(built)
+    record(
+        place=place,
+        target=f"budget:{year}:{scenario}",
+        action=ChangeRecord.Action.UPDATE if existing else ChangeRecord.Action.CREATE,
+        changes=diff(before if existing else None, after),
+        user=user,
+        source=source,
+    )
+    return built
+
+
+@transaction.atomic
+def budget_import(
+    *,
+    user,
+    place: Place,
+    budgets: Mapping[tuple[int, str], Sequence[tuple[int, Mapping]]],
+    source: str,
+) -> int:
+    """Replace several (year, scenario) budgets of one place at once; all or nothing.
+
+    `budgets` maps (year, scenario) to (row number, line) pairs; errors name the row.
+    """
+    count, errors = 0, {}
+    for (year, scenario), numbered in sorted(budgets.items()):
+        rows = [number for number, _line in numbered]
+        try:
+            count += len(
+                budget_set(
+                    user=user,
+                    place=place,
+                    year=year,
+                    scenario=scenario,
+                    lines=[line for _number, line in numbered],
+                    source=source,
+                )
+            )
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(_row_key(key, rows), []).extend(messages)
+    if errors:
+        # Raising inside the atomic block undoes the groups already written.
+        raise ValidationError(errors)
+    return count
+
+
+def _row_key(key: str, rows: list[int]) -> str:
+    """ "lines[2].amount" -> "row 4: amount", with the file's row numbers."""
+    if key.startswith("lines[") or key.startswith("rows["):
+        index, _sep, rest = key.partition("]")
+        number = rows[int(index.split("[")[1])]
+        field_name = rest.lstrip(".")
+        return f"row {number}: {field_name}" if field_name else f"row {number}"
+    return key
+
+
+# -- attendance and occupancy -------------------------------------------------------------
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _attendance_months(place: Place) -> set[datetime.date]:
+    return {
+        _month(d) for d in Attendance.objects.filter(place=place).values_list("date", flat=True)
+    }
+
+
+@transaction.atomic
+def attendance_record(
+    *, user, place: Place, rows: Sequence[Mapping[str, Any]], source: str = "staff"
+) -> list[Attendance]:
+    """Store visits and uses; a row for the same space, date and slot replaces the old one.
+
+    Each row: date, optional space (of this place), slot_start/slot_end, visits, uses,
+    hours_used (capacity-hours; when absent and a slot is given, uses × slot length).
+    """
+    built, errors = [], {}
+    for index, data in enumerate(rows):
+        key = f"rows[{index}]"
+        try:
+            _unknown(data, ATTENDANCE_FIELDS)
+        except ValidationError as exc:
+            _merge_errors(errors, key, exc)
+            continue
+        values = dict(data)
+        if (
+            values.get("hours_used") in (None, "")
+            and values.get("slot_start")
+            and values.get("slot_end")
+        ):
+            start, end = values["slot_start"], values["slot_end"]
+            length = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
+            values["hours_used"] = Decimal(
+                str(round(max(length, 0) * (values.get("uses") or 0), 2))
+            )
+        elif values.get("hours_used") in (None, ""):
+            values["hours_used"] = Decimal("0")
+        row = Attendance(place=place, source=source[:60], **values)
+        try:
+            row.full_clean(exclude=["place"])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"{key}.{name}", []).extend(messages)
+        built.append(row)
+    if errors:
+        raise ValidationError(errors)
+    for row in built:
+        Attendance.objects.filter(
+            place=place, space=row.space, date=row.date, slot_start=row.slot_start
+        ).delete()
+    Attendance.objects.bulk_create(built)
+    months = sorted({_month(r.date) for r in built})
+    for month in months:
+        in_month = [r for r in built if _month(r.date) == month]
+        record(
+            place=place,
+            target=f"attendance:{month:%Y-%m}",
+            action=ChangeRecord.Action.UPDATE,
+            changes={
+                "rows": [None, len(in_month)],
+                "visits": [None, sum(r.visits for r in in_month)],
+                "uses": [None, sum(r.uses for r in in_month)],
+            },
+            user=user,
+            source=source,
+        )
+    occupancy_refresh(place=place, months=months)
+    return built
+
+
+@transaction.atomic
+def attendance_import(
+    *, user, place: Place, rows: Sequence[tuple[int, Mapping[str, Any]]], source: str
+) -> int:
+    """attendance_record for (row number, row) pairs from a file; errors name the row."""
+    numbers = [number for number, _row in rows]
+    try:
+        return len(
+            attendance_record(user=user, place=place, rows=[row for _n, row in rows], source=source)
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {_row_key(key, numbers): messages for key, messages in exc.message_dict.items()}
+        ) from None
+
+
+@transaction.atomic
+def occupancy_refresh(*, place: Place, months: Iterable[datetime.date]) -> None:
+    """Compute again the stored occupancy of these months (derived data, not recorded)."""
+    for month in sorted({_month(m) for m in months}):
+        values = month_summary(place, month)
+        if not Attendance.objects.filter(
+            place=place, date__gte=month, date__lt=_next_month(month)
+        ).exists():
+            OccupancyMonth.objects.filter(place=place, month=month).delete()
+            continue
+        OccupancyMonth.objects.update_or_create(place=place, month=month, defaults=values)
+
+
+CATEGORY_CHOICES = {"cost": CostCategory.values, "revenue": RevenueCategory.values}

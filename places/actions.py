@@ -6,16 +6,21 @@ in one transaction, and records who changed what in the place's history.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from places.history import diff, record, snapshot
+from places.history import _plain, diff, record, snapshot
 from places.models import (
     PROFILE_MODELS,
     ChangeRecord,
@@ -25,8 +30,11 @@ from places.models import (
     Place,
     PlaceSlugAlias,
     Role,
+    Suggestion,
     Typology,
 )
+
+logger = logging.getLogger(__name__)
 
 User = get_user_model()
 
@@ -475,3 +483,234 @@ def person_invite(
             raise ValidationError(exc.message_dict) from None
         person.save()
     return membership_set(organisation=organisation, user=user, person=person, role=role)
+
+
+# -------------------------------------------------------------------------- suggestions
+
+# What a suggestion may propose: the place's own fields and its typologies.
+SUGGESTION_FIELDS = (*PLACE_FIELDS, "typologies")
+
+
+def hash_ip(ip: str) -> str:
+    """A keyed hash of an IP address: the same address gives the same hash, nothing more."""
+    if not ip:
+        return ""
+    return salted_hmac("places.suggestion.ip", ip).hexdigest()
+
+
+def _suggestion_values(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+    """Proposed values parsed and checked field by field, and the errors found."""
+    unknown = set(data) - set(SUGGESTION_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    values: dict[str, Any] = {}
+    errors: dict[str, list] = {}
+    probe = Place()
+    for name, raw in data.items():
+        if name == "typologies":
+            try:
+                values[name] = sorted(t.code for t in _resolve_typologies(raw or ()))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+            continue
+        field = Place._meta.get_field(name)
+        try:
+            value = field.clean(raw if raw is not None else field.get_default(), probe)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
+            continue
+        values[name] = _plain(value)
+    return values, errors
+
+
+def _current_values(place: Place, names: Iterable[str]) -> dict[str, Any]:
+    current = {**snapshot(place, exclude=("organisation",)), **_relations_snapshot(place)}
+    return {name: current.get(name) for name in names}
+
+
+@transaction.atomic
+def suggestion_submit(
+    *,
+    kind: str,
+    data: Mapping[str, Any],
+    place: Place | None = None,
+    message: str = "",
+    email: str = "",
+    ip: str = "",
+    language: str = "",
+) -> Suggestion:
+    """Record a resident's correction to a published place, or a place to add.
+
+    A correction keeps only the values that differ from the place; it must change
+    something or carry a message. A new place needs at least a name. The submitter's
+    IP address is stored as a keyed hash only.
+    """
+    if kind not in Suggestion.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of suggestion.")})
+    values, errors = _suggestion_values(data)
+    if kind == Suggestion.Kind.CORRECTION:
+        if place is None or place.status != Place.Status.PUBLISHED:
+            raise ValidationError(_("This place cannot receive corrections."), code="no_place")
+        current = _current_values(place, values)
+        values = {k: v for k, v in values.items() if k in errors or v != current[k]}
+        if not errors and not values and not message.strip():
+            errors["__all__"] = [
+                _("Change at least one value, or tell us what is wrong in the message.")
+            ]
+    else:
+        place = None
+        if not str(values.get("name") or "").strip() and "name" not in errors:
+            errors["name"] = [_("Give the name of the place.")]
+    suggestion = Suggestion(
+        kind=kind,
+        place=place,
+        data=values,
+        message=message.strip(),
+        email=email.strip(),
+        language=language or translation.get_language() or "",
+        submitter_hash=hash_ip(ip),
+    )
+    try:
+        suggestion.full_clean(exclude=["data", "place"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    suggestion.save()
+    return suggestion
+
+
+def _pending(suggestion: Suggestion) -> Suggestion:
+    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if current.status != Suggestion.Status.PENDING:
+        raise ValidationError(
+            _("This suggestion was already %(status)s.")
+            % {"status": current.get_status_display().lower()},
+            code="already_reviewed",
+        )
+    return current
+
+
+def _place_arguments(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
+    """Stored (JSON) values back to what place_create and place_update take."""
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "typologies":
+            continue
+        field = Place._meta.get_field(name)
+        try:
+            data[name] = field.to_python(value)
+        except ValidationError as exc:
+            raise ValidationError({name: exc.messages}) from None
+    typologies = values.get("typologies")
+    return data, (list(typologies) if typologies is not None else None)
+
+
+@transaction.atomic
+def suggestion_accept(
+    *,
+    suggestion: Suggestion,
+    user,
+    data: Mapping[str, Any] | None = None,
+    organisation: Organisation | None = None,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Apply a pending suggestion, with `data` replacing the proposed values if given.
+
+    A correction goes through place_update (StaleVersion if the place moved on since
+    `expected_version`); a new place through place_create, as a draft of `organisation`.
+    The history records the source "suggestion:<id>". The submitter is told by email.
+    """
+    current = _pending(suggestion)
+    if data is None:
+        values = dict(current.data)
+    else:
+        values, errors = _suggestion_values(data)
+        if errors:
+            raise ValidationError(errors)
+    place_data, typologies = _place_arguments(values)
+    source = f"suggestion:{current.pk}"
+    if current.kind == Suggestion.Kind.CORRECTION:
+        if place_data or typologies is not None:
+            place_update(
+                place=current.place,
+                user=user,
+                expected_version=expected_version,
+                data=place_data,
+                typologies=typologies,
+                source=source,
+            )
+    else:
+        if organisation is None:
+            raise ValidationError({"organisation": _("Choose the organisation of the place.")})
+        current.place = place_create(
+            user=user,
+            organisation=organisation,
+            data=place_data,
+            typologies=typologies or (),
+            source=source,
+        )
+    current.data = values
+    current.status = Suggestion.Status.ACCEPTED
+    current.reviewer = user
+    current.reviewed_at = timezone.now()
+    current.save()
+    _notify_submitter(current)
+    suggestion.__dict__.update(current.__dict__)
+    return current
+
+
+@transaction.atomic
+def suggestion_reject(*, suggestion: Suggestion, user, reason: str) -> Suggestion:
+    """Turn a pending suggestion down, with a reason the submitter will read."""
+    current = _pending(suggestion)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason: the person who wrote will read it.")})
+    current.status = Suggestion.Status.REJECTED
+    current.reason = reason
+    current.reviewer = user
+    current.reviewed_at = timezone.now()
+    current.save()
+    _notify_submitter(current)
+    suggestion.__dict__.update(current.__dict__)
+    return current
+
+
+def _notify_submitter(suggestion: Suggestion) -> None:
+    """Email the outcome once the decision is committed (never for an anonymous one)."""
+    if suggestion.email:
+        transaction.on_commit(lambda: _send_outcome(suggestion))
+
+
+def _send_outcome(suggestion: Suggestion) -> None:
+    language = suggestion.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject, body = _outcome_message(suggestion)
+        try:
+            send_mail(subject, body, None, [suggestion.email])
+        except Exception:
+            # The decision is saved; a mail server failure must not turn it into an error.
+            logger.exception("Could not email the outcome of suggestion %s", suggestion.pk)
+
+
+def _outcome_message(suggestion: Suggestion) -> tuple[str, str]:
+    name = (suggestion.place.name if suggestion.place else suggestion.data.get("name")) or ""
+    if suggestion.status == Suggestion.Status.ACCEPTED:
+        subject = _("Your suggestion about “%(name)s” was accepted") % {"name": name}
+        if suggestion.kind == Suggestion.Kind.NEW_PLACE:
+            body = _(
+                "Thank you: the place “%(name)s” was added to the registry. Staff will "
+                "check it before it is published."
+            ) % {"name": name}
+        else:
+            body = _("Thank you: your correction to “%(name)s” was applied.") % {"name": name}
+    else:
+        subject = _("Your suggestion about “%(name)s” was not accepted") % {"name": name}
+        body = _(
+            "Thank you for your suggestion about “%(name)s”. It was not accepted, for this "
+            "reason:\n\n%(reason)s"
+        ) % {"name": name, "reason": suggestion.reason}
+    footer = _("Lieux partagés: the registry of the city's shared places.")
+    return subject, f"{body}\n\n-- \n{footer}\n"

@@ -23,6 +23,7 @@ from places.models import (
     Organisation,
     Place,
     Role,
+    Suggestion,
     Typology,
     WorkProfile,
 )
@@ -318,3 +319,83 @@ def errors_by_form(
         else:
             main.setdefault(key, []).extend(messages)
     return main, nested
+
+
+# -------------------------------------------------------------------------- suggestions
+
+# What residents may propose on the public forms, in display order.
+SUGGESTION_FORM_FIELDS = (
+    "name",
+    "short_description",
+    "address",
+    "postcode",
+    "commune",
+    "phone",
+    "email",
+    "website",
+    "wheelchair",
+    "accessibility_notes",
+    "typologies",
+)
+
+
+class SuggestionAcceptForm(AccessibleFormMixin, forms.Form):
+    """Accept as proposed: the place version the moderator saw, and for a new place, where."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Cataloguing organisation"), queryset=Organisation.objects.none()
+    )
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+            if not self.is_bound and len(organisations) == 1:
+                self.initial["organisation"] = organisations[0]
+
+
+class SuggestionEditForm(SuggestionAcceptForm):
+    """Edit then accept: the proposed values, prefilled, for the moderator to adjust."""
+
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in names:
+            if name == "typologies":
+                self.fields[name] = forms.MultipleChoiceField(
+                    label=_("Typologies"),
+                    choices=Typology.Code.choices,
+                    widget=forms.CheckboxSelectMultiple,
+                    required=False,
+                )
+                continue
+            field = _formfield(Place._meta.get_field(name))
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
+            self.fields[name] = field
+        self.place_names = [n for n in names if n != "typologies"]
+        self.has_typologies = "typologies" in names
+
+    def proposed_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.place_names}
+        if self.has_typologies:
+            data["typologies"] = self.cleaned_data["typologies"]
+        return data
+
+
+class SuggestionRejectForm(AccessibleFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the person who wrote, if they left an email address."),
+    )
+
+
+class SuggestionFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All"))] + list(Suggestion.Status.choices),
+        required=False,
+    )

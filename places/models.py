@@ -488,3 +488,69 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.action} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Suggestion(models.Model):
+    """A resident's proposal: a correction to a place, or a place missing from the registry.
+
+    Residents need no account. Staff accept (possibly after editing) or reject it; an
+    accepted suggestion is applied through the place actions with the source
+    "suggestion:<id>", so the place history shows where the change came from.
+    """
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        NEW_PLACE = "new_place", _("New place")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The corrected place; for a new place, the place created when it is accepted.
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        null=True,
+        blank=True,
+        verbose_name=_("place"),
+    )
+    # Proposed values keyed by place field (places.actions.PLACE_FIELDS) and "typologies",
+    # in JSON-friendly form (decimals as text, typologies as a list of codes).
+    data = models.JSONField(_("proposed data"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # A keyed hash of the submitter's IP address: enough to spot abuse, not the address.
+    submitter_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        indexes = [models.Index(fields=["status", "created_at"], name="suggestion_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="correction") | models.Q(place__isnull=False),
+                name="suggestion_correction_has_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.db.models import (
     BooleanField,
     Case,
@@ -21,6 +23,7 @@ from places.models import (
     Organisation,
     Place,
     Role,
+    Suggestion,
     Typology,
     normalize_text,
 )
@@ -175,3 +178,134 @@ def with_edit_right(queryset: QuerySet[Place], user) -> QuerySet[Place]:
 
 def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__username")
+
+
+# -------------------------------------------------------------------------- suggestions
+
+
+def published_place(slug: str) -> Place | None:
+    """The published place a resident reaches by its slug (current or earlier), or None."""
+    place = Place.objects.filter(slug=slug, status=Place.Status.PUBLISHED).first()
+    if place is None:
+        place = Place.objects.filter(slug_aliases__slug=slug, status=Place.Status.PUBLISHED).first()
+    return place
+
+
+def visible_suggestions(user) -> QuerySet[Suggestion]:
+    """Suggestions a staff member may read.
+
+    Corrections: those about their organisations' places. Proposed new places belong to
+    no organisation yet: every staff member reads them, registry admins decide.
+    """
+    queryset = Suggestion.objects.select_related("place", "place__organisation", "reviewer")
+    if getattr(user, "is_superuser", False):
+        return queryset
+    if not is_staff_member(user):
+        return queryset.none()
+    return queryset.filter(
+        Q(kind=Suggestion.Kind.NEW_PLACE, place__isnull=True)
+        | Q(place__organisation_id__in=list(roles_of(user)))
+    )
+
+
+def pending_suggestion_count(user) -> int:
+    return visible_suggestions(user).filter(status=Suggestion.Status.PENDING).count()
+
+
+def can_moderate_suggestion(user, suggestion: Suggestion) -> bool:
+    """Corrections: whoever may edit the place. New places: registry admins."""
+    if suggestion.kind == Suggestion.Kind.CORRECTION or suggestion.place_id:
+        return suggestion.place is not None and can_edit_place(user, suggestion.place)
+    return editable_organisations(user).exists()
+
+
+# -- distance -----------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+# One degree of latitude, in km; the longitude degree shrinks with cos(latitude).
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(
+    latitude: float, longitude: float, radius_km: float
+) -> tuple[float, float, float, float] | tuple[float, float, None, None]:
+    """(min_lat, max_lat, min_lon, max_lon) of a box containing the circle.
+
+    The longitude bounds are None when the circle reaches a pole or crosses the 180th
+    meridian: the box is then a band of latitude, still correct, only less selective.
+    """
+    # A hair wider than the circle, so decimal rounding of the bounds loses no point.
+    dlat = radius_km / KM_PER_DEGREE + 1e-6
+    min_lat, max_lat = latitude - dlat, latitude + dlat
+    if min_lat <= -90 or max_lat >= 90:
+        return max(min_lat, -90.0), min(max_lat, 90.0), None, None
+    # The circle is widest in longitude at the latitude nearest a pole.
+    widest = max(abs(min_lat), abs(max_lat))
+    dlon = radius_km / (KM_PER_DEGREE * math.cos(math.radians(widest))) + 1e-6
+    if longitude - dlon < -180 or longitude + dlon > 180:
+        return min_lat, max_lat, None, None
+    return min_lat, max_lat, longitude - dlon, longitude + dlon
+
+
+def in_bounding_box(
+    queryset: QuerySet[Place], latitude: float, longitude: float, radius_km: float
+) -> QuerySet[Place]:
+    """Places of `queryset` in the box around a circle (a superset of the circle).
+
+    Filters on the indexed latitude/longitude columns (index `place_lat_lon`). Apply it
+    before costlier filters (subqueries), so the database tests those only in the box.
+    """
+    min_lat, max_lat, min_lon, max_lon = bounding_box(
+        float(latitude), float(longitude), float(radius_km)
+    )
+    queryset = queryset.filter(latitude__gte=min_lat, latitude__lte=max_lat)
+    if min_lon is not None:
+        queryset = queryset.filter(longitude__gte=min_lon, longitude__lte=max_lon)
+    return queryset
+
+
+def nearest_first(places, latitude: float, longitude: float, radius_km: float) -> list[Place]:
+    """The places (any iterable, e.g. a queryset) within `radius_km`, nearest first.
+
+    Each returned place gets a `distance_km` attribute (float, great-circle distance).
+    Places without coordinates are left out.
+    """
+    latitude, longitude, radius_km = float(latitude), float(longitude), float(radius_km)
+    if isinstance(places, QuerySet):
+        places = places.order_by()  # sorted here by distance: no ordering asked of the database
+    found = []
+    for place in places:
+        if place.latitude is None or place.longitude is None:
+            continue
+        distance = haversine_km(latitude, longitude, float(place.latitude), float(place.longitude))
+        if distance <= radius_km:
+            place.distance_km = distance
+            found.append(place)
+    found.sort(key=lambda p: (p.distance_km, p.pk))
+    return found
+
+
+def places_near(
+    queryset: QuerySet[Place], latitude: float, longitude: float, radius_km: float
+) -> list[Place]:
+    """Places of `queryset` within `radius_km` of a point, nearest first.
+
+    The bounding box is filtered in SQL on the indexed latitude/longitude columns
+    (`in_bounding_box`), so only the few places in the box are fetched; the exact
+    great-circle distance is then computed in Python on those (`nearest_first`). Each
+    returned place has a `distance_km` attribute (float). Places without coordinates are
+    never returned. Other filters already on `queryset` stay in the same query; to add a
+    costly one (a subquery), apply `in_bounding_box` first, then the filter, then
+    `nearest_first`.
+    """
+    return nearest_first(
+        in_bounding_box(queryset, latitude, longitude, radius_km), latitude, longitude, radius_km
+    )

@@ -59,4 +59,9 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("suggestions/", views.suggestion_list, name="suggestion_list"),
+    path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion_detail"),
+    path("suggestions/<int:pk>/accept/", views.suggestion_accept, name="suggestion_accept"),
+    path("suggestions/<int:pk>/edit/", views.suggestion_edit, name="suggestion_edit"),
+    path("suggestions/<int:pk>/reject/", views.suggestion_reject, name="suggestion_reject"),
 ]

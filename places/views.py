@@ -25,14 +25,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from places import actions, selectors
 from places.forms import (
     PROFILE_FORMS,
+    SUGGESTION_FORM_FIELDS,
     ConfirmForm,
     MembershipRoleForm,
     PersonInviteForm,
     PlaceFilterForm,
     PlaceForm,
+    SuggestionAcceptForm,
+    SuggestionEditForm,
+    SuggestionFilterForm,
+    SuggestionRejectForm,
     errors_by_form,
 )
-from places.models import PROFILE_MODELS, Membership, Network, Organisation, Place, Role
+from places.history import snapshot
+from places.models import (
+    PROFILE_MODELS,
+    Membership,
+    Network,
+    Organisation,
+    Place,
+    Role,
+    Suggestion,
+    Typology,
+)
 
 
 def staff_required(view):
@@ -556,3 +571,199 @@ def member_remove(request, org_slug, pk):
             % {"person": membership.user, "org": organisation},
         )
     return redirect("manage:members", org_slug=organisation.slug)
+
+
+# -------------------------------------------------------------------------- suggestions
+
+
+def _visible_suggestion(request, pk) -> Suggestion:
+    """The suggestion if the person may read it; 404 otherwise, as for places."""
+    return get_object_or_404(selectors.visible_suggestions(request.user), pk=pk)
+
+
+def _moderated_suggestion(request, pk) -> Suggestion:
+    suggestion = _visible_suggestion(request, pk)
+    if not selectors.can_moderate_suggestion(request.user, suggestion):
+        raise PermissionDenied(_("You may read this suggestion but not decide on it."))
+    return suggestion
+
+
+def _suggestion_value(name: str, value) -> str:
+    if name == "typologies":
+        labels = [str(Typology.Code(c).label) for c in value or () if c in Typology.Code.values]
+        return ", ".join(labels) or "—"
+    return _value_label("place", name, value)
+
+
+def _suggestion_rows(suggestion: Suggestion) -> list[dict]:
+    """The proposal as a diff: field label, current value, proposed value."""
+    current = {}
+    place = suggestion.place if suggestion.kind == Suggestion.Kind.CORRECTION else None
+    if place is not None:
+        current = snapshot(place, exclude=("organisation",))
+        current["typologies"] = sorted(t.code for t in place.typologies.all())
+    order = {name: i for i, name in enumerate(actions.SUGGESTION_FIELDS)}
+    rows = []
+    for name in sorted(suggestion.data, key=lambda n: order.get(n, len(order))):
+        proposed = suggestion.data[name]
+        label = _("Typologies") if name == "typologies" else _field_label("place", name)
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "current": _suggestion_value(name, current.get(name)) if place else None,
+                "proposed": _suggestion_value(name, proposed),
+                "unchanged": place is not None and current.get(name) == proposed,
+            }
+        )
+    return rows
+
+
+def _accept_organisations(request, suggestion: Suggestion):
+    if suggestion.kind == Suggestion.Kind.NEW_PLACE and suggestion.place_id is None:
+        return selectors.editable_organisations(request.user)
+    return None
+
+
+def _render_suggestion(request, suggestion, *, reject_form=None, status=200):
+    can_moderate = selectors.can_moderate_suggestion(request.user, suggestion)
+    accept_form = SuggestionAcceptForm(
+        initial={"version": suggestion.place.version if suggestion.place else None},
+        organisations=_accept_organisations(request, suggestion),
+    )
+    reject_form = reject_form or SuggestionRejectForm()
+    accept_form.add_aria()
+    reject_form.add_aria()
+    return render(
+        request,
+        "manage/suggestion_detail.html",
+        {
+            "suggestion": suggestion,
+            "rows": _suggestion_rows(suggestion),
+            "can_moderate": can_moderate and suggestion.status == Suggestion.Status.PENDING,
+            "accept_form": accept_form,
+            "reject_form": reject_form,
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def suggestion_list(request):
+    form = SuggestionFilterForm(request.GET or {"status": Suggestion.Status.PENDING})
+    status = form.cleaned_data["status"] if form.is_valid() else Suggestion.Status.PENDING
+    suggestions = selectors.visible_suggestions(request.user)
+    if status:
+        suggestions = suggestions.filter(status=status)
+    page = Paginator(suggestions, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "manage/suggestion_list.html",
+        {"form": form, "page": page, "status": status},
+    )
+
+
+@staff_required
+@require_GET
+def suggestion_detail(request, pk):
+    return _render_suggestion(request, _visible_suggestion(request, pk))
+
+
+def _accepted_message(suggestion: Suggestion) -> str:
+    return _("The suggestion was accepted: “%(name)s” is up to date.") % {"name": suggestion.place}
+
+
+@staff_required
+@require_POST
+def suggestion_accept(request, pk):
+    suggestion = _moderated_suggestion(request, pk)
+    form = SuggestionAcceptForm(
+        request.POST, organisations=_accept_organisations(request, suggestion)
+    )
+    if not form.is_valid():
+        for message in form.errors.get("organisation", []):
+            messages.error(request, message)
+        return redirect("manage:suggestion_detail", pk=suggestion.pk)
+    try:
+        actions.suggestion_accept(
+            suggestion=suggestion,
+            user=request.user,
+            organisation=form.cleaned_data.get("organisation"),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except actions.StaleVersion as exc:
+        messages.error(request, exc.messages[0])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _accepted_message(suggestion))
+        return redirect("manage:suggestion_list")
+    return redirect("manage:suggestion_detail", pk=suggestion.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def suggestion_edit(request, pk):
+    suggestion = _moderated_suggestion(request, pk)
+    if suggestion.status != Suggestion.Status.PENDING:
+        messages.error(request, _("This suggestion was already decided."))
+        return redirect("manage:suggestion_detail", pk=suggestion.pk)
+    names = list(suggestion.data)
+    if suggestion.kind == Suggestion.Kind.NEW_PLACE:
+        names = list(dict.fromkeys([*SUGGESTION_FORM_FIELDS, *names]))
+    initial = dict(suggestion.data)
+    if suggestion.place is not None:
+        initial["version"] = suggestion.place.version
+    form = SuggestionEditForm(
+        request.POST or None,
+        initial=initial,
+        names=names,
+        organisations=_accept_organisations(request, suggestion),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.suggestion_accept(
+                suggestion=suggestion,
+                user=request.user,
+                data=form.proposed_data(),
+                organisation=form.cleaned_data.get("organisation"),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except actions.StaleVersion as exc:
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form.apply_errors(
+                exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            )
+        else:
+            messages.success(request, _accepted_message(suggestion))
+            return redirect("manage:suggestion_list")
+    form.add_aria()
+    return render(
+        request,
+        "manage/suggestion_edit.html",
+        {"suggestion": suggestion, "form": form, "rows": _suggestion_rows(suggestion)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_POST
+def suggestion_reject(request, pk):
+    suggestion = _moderated_suggestion(request, pk)
+    form = SuggestionRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.suggestion_reject(
+                suggestion=suggestion, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.apply_errors(
+                exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            )
+        else:
+            messages.success(request, _("The suggestion was rejected."))
+            return redirect("manage:suggestion_list")
+    return _render_suggestion(request, suggestion, reject_form=form, status=400)

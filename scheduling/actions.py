@@ -17,11 +17,18 @@ from django.utils.translation import gettext as _
 
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
-from scheduling import osm
-from scheduling.calendars import ALSACE_MOSELLE, department_of, school_zone
-from scheduling.materialise import clear_scope, rebuild_schedule, ruleset_for
-from scheduling.models import Schedule, ScheduleException
-from scheduling.rules import parse_time_range, rules_from_data
+from scheduling.calendars import school_zone
+from scheduling.materialise import (
+    clear_scope,
+    current_window,
+    rebuild_places,
+    rebuild_schedule,
+    ruleset_for,
+    to_utc,
+)
+from scheduling.models import OpeningInterval, Schedule, ScheduleException
+from scheduling.preview import read_osm_text, validate_holidays
+from scheduling.rules import rules_from_data
 from scheduling.school_holidays import SchoolCalendarNotCovered
 from services.models import ServiceOffer
 
@@ -58,26 +65,6 @@ def _locked_schedule(place, offer, expected_version: int | None) -> Schedule | N
     return schedule
 
 
-def _validate_holidays(public_holidays: str, holiday_times: Sequence[str]) -> list[str]:
-    if public_holidays not in Schedule.PublicHolidays.values:
-        raise ValidationError(
-            {"public_holidays": _("Unknown choice “%(v)s”.") % {"v": public_holidays}}
-        )
-    times = []
-    for raw in holiday_times or []:
-        try:
-            times.append(str(parse_time_range(raw, allow_overnight=False)))
-        except ValueError as exc:
-            raise ValidationError({"holiday_times": [str(exc)]}) from None
-    if public_holidays == "special" and not times:
-        raise ValidationError({"holiday_times": _("Give the hours kept on public holidays.")})
-    if public_holidays != "special" and times:
-        raise ValidationError(
-            {"holiday_times": _("Hours on public holidays need the “special hours” choice.")}
-        )
-    return times
-
-
 def _check_zone(schedule: Schedule, place: Place) -> None:
     """A rule depending on school holidays needs a zone we know the calendar of."""
     seasonal = any(r.get("season", "always") != "always" for r in schedule.rules or [])
@@ -92,6 +79,72 @@ def _check_zone(schedule: Schedule, place: Place) -> None:
         )
 
 
+# -- offers that are not available --------------------------------------------------------
+# services.selectors.available_offers says who can use an offer on a day: active offers, and
+# suspended ones after their `suspended_until` (inclusive). The materialised calendar must
+# agree, or a suspended service would still read as open: its rows are cut here, after every
+# rebuild that touches offers.
+
+
+def _unavailable_rows(offer: ServiceOffer):
+    """The offer's materialised rows on the days it cannot be used (none if it is active)."""
+    rows = OpeningInterval.objects.filter(offer_id=offer.pk)
+    if offer.status == ServiceOffer.Status.ENDED:
+        return rows
+    if offer.status == ServiceOffer.Status.SUSPENDED and offer.suspended_until:
+        # Rows never cross local midnight: those starting before the day after the
+        # suspension are exactly the suspended days.
+        after = offer.suspended_until + datetime.timedelta(days=1)
+        return rows.filter(start__lt=to_utc(datetime.datetime.combine(after, datetime.time())))
+    return rows.none()
+
+
+def trim_unavailable_offers(*, place_ids: Sequence[int] | None = None) -> int:
+    """Delete calendar rows of ended offers and of suspended offers' suspended days.
+
+    Runs after any rebuild of whole places (`rebuild_calendar`, the demo's bulk path).
+    """
+    offers = ServiceOffer.objects.exclude(status=ServiceOffer.Status.ACTIVE)
+    if place_ids is not None:
+        offers = offers.filter(place_id__in=list(place_ids))
+    deleted = 0
+    ended = offers.filter(status=ServiceOffer.Status.ENDED).values("pk")
+    deleted += OpeningInterval.objects.filter(offer_id__in=ended).delete()[0]
+    for offer in offers.filter(status=ServiceOffer.Status.SUSPENDED):
+        deleted += _unavailable_rows(offer).delete()[0]
+    return deleted
+
+
+def _rebuild(schedule: Schedule) -> None:
+    rebuild_schedule(schedule)
+    if schedule.offer_id:
+        _unavailable_rows(schedule.offer).delete()
+
+
+@transaction.atomic
+def offer_calendar_rebuild(*, offer: ServiceOffer) -> None:
+    """Rebuild one offer's calendar rows after the offer changed (status, suspension).
+
+    Connected to `services.signals.offer_changed` in `SchedulingConfig.ready()`, so it runs
+    in the transaction of the offer's write: a suspended or ended offer stops reading as
+    open at once, and a reactivated one opens again.
+    """
+    schedule = Schedule.objects.filter(offer_id=offer.pk).select_related("offer__place").first()
+    if schedule is None:
+        OpeningInterval.objects.filter(offer_id=offer.pk).delete()
+        return
+    schedule.offer = offer
+    _rebuild(schedule)
+
+
+def rebuild_places_calendar(place_ids: Sequence[int]) -> int:
+    """Rebuild every schedule of these places over the window, then cut unavailable offers."""
+    window = current_window()
+    with transaction.atomic():
+        rows = rebuild_places(list(place_ids), window)
+        return rows - trim_unavailable_offers(place_ids=place_ids)
+
+
 def _save_and_rebuild(
     schedule: Schedule, *, before: dict | None, user, source: str, place: Place
 ) -> Schedule:
@@ -103,7 +156,7 @@ def _save_and_rebuild(
         raise ValidationError(exc.message_dict) from None
     schedule.save()
     try:
-        rebuild_schedule(schedule)
+        _rebuild(schedule)
     except SchoolCalendarNotCovered as exc:
         # Rolls the whole save back: better refuse than publish guessed hours.
         raise ValidationError({"rules": [str(exc)]}) from None
@@ -143,7 +196,7 @@ def schedule_set_rules(
     parsed = rules_from_data(list(rules))
     if not parsed:
         raise ValidationError({"rules": _("Give at least one rule (24/7 is one rule too).")})
-    times = _validate_holidays(public_holidays, holiday_times)
+    times = validate_holidays(public_holidays, holiday_times)
     schedule = _locked_schedule(place, offer, expected_version)
     before = snapshot(schedule, exclude=("place", "offer")) if schedule else None
     if schedule is None:
@@ -178,33 +231,7 @@ def schedule_set_osm(
     """
     place, offer = _owner(place, offer)
     text = (text or "").strip()
-    osm.check_syntax(text)
-    imported = None
-    try:
-        imported = osm.parse_rules(text)
-        if "SH" not in text and not osm.rules_equivalent(text, imported):
-            imported = None
-    except (osm.NotRepresentable, ValidationError):
-        imported = None
-    if imported is None and "SH" in text:
-        # The library does not know French school holidays: it would answer wrongly.
-        raise ValidationError(
-            {
-                "osm_source": _(
-                    "School holidays (SH) are only understood in simple forms such as "
-                    "“Mo-Fr 09:00-12:00; SH off” or “SH Sa 10:00-12:00”."
-                )
-            }
-        )
-    if imported is None and "PH" in text and department_of(place) in ALSACE_MOSELLE:
-        raise ValidationError(
-            {
-                "osm_source": _(
-                    "In Alsace-Moselle, public holidays (PH) can only be used in forms the "
-                    "rules express: the OSM evaluator does not know Good Friday and 26 December."
-                )
-            }
-        )
+    imported = read_osm_text(text, place)
     schedule = _locked_schedule(place, offer, expected_version)
     before = snapshot(schedule, exclude=("place", "offer")) if schedule else None
     if schedule is None:
@@ -300,7 +327,7 @@ def exception_add(
     exception.save()
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
-    rebuild_schedule(current)
+    _rebuild(current)
     ruleset_for(current)  # fails loudly now rather than at the nightly rebuild
     record(
         place=place,
@@ -339,4 +366,4 @@ def exception_remove(
     exception.delete()
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
-    rebuild_schedule(current)
+    _rebuild(current)

@@ -42,6 +42,19 @@ def is_public_holiday(day: datetime.date, department: str | None) -> bool:
     return day in _holiday_dates(department, day.year)
 
 
+@lru_cache(maxsize=512)
+def public_holiday_offsets(
+    department: str | None, first: datetime.date, count: int
+) -> tuple[int, ...]:
+    """Offsets from `first` of the public holidays among the `count` days from it.
+
+    Computed once per department and window, then shared by every schedule there.
+    """
+    return tuple(
+        k for k in range(count) if is_public_holiday(first + datetime.timedelta(days=k), department)
+    )
+
+
 def school_zone(place, override: str = "") -> str | None:
     """The schedule's explicit zone, else the one of the place's department."""
     return override or zone_for_department(department_of(place))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import json
 import zoneinfo
+from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scheduling.calendars import department_of, school_zone
@@ -14,8 +16,10 @@ from scheduling.models import CalendarWindow, OpeningInterval, Schedule, Schedul
 from scheduling.osm import library_ranges
 from scheduling.rules import (
     DAY,
+    MINUTES_PER_DAY,
     ExceptionSpec,
     Interval,
+    Rule,
     RuleSet,
     clip,
     merge,
@@ -75,13 +79,22 @@ def exception_specs(exceptions) -> list[ExceptionSpec]:
     ]
 
 
+@lru_cache(maxsize=4096)
+def _parsed_rules(serialised: str) -> tuple[Rule, ...]:
+    # Schedules repeat a few rule lists many times over; parsing (with its validation)
+    # costs more than evaluating them. Invalid data raises and is not cached.
+    return tuple(rules_from_data(json.loads(serialised)))
+
+
 def ruleset_for(schedule: Schedule, place=None, exceptions=None) -> RuleSet:
     """The evaluable form of a schedule (place needed for holidays and school zone)."""
     place = place or schedule.owner_place
     if exceptions is None:
         exceptions = list(schedule.exceptions.all())
     ruleset = RuleSet(
-        rules=rules_from_data(schedule.rules) if schedule.mode == Schedule.Mode.RULES else [],
+        rules=list(_parsed_rules(json.dumps(schedule.rules)))
+        if schedule.mode == Schedule.Mode.RULES
+        else [],
         public_holidays=schedule.public_holidays,
         holiday_times=tuple(
             parse_time_range(t, allow_overnight=False) for t in schedule.holiday_times or []
@@ -105,6 +118,83 @@ def _split_days(intervals: list[Interval]) -> list[Interval]:
     return out
 
 
+class LocalClock:
+    """Local wall-clock minutes from one midnight → aware UTC instants.
+
+    A window holds a few thousand distinct (day, time) pairs however many places share
+    it, so each is converted through zoneinfo once and then looked up.
+    """
+
+    def __init__(self, first: datetime.date, tz: zoneinfo.ZoneInfo):
+        self.origin = datetime.datetime.combine(first, datetime.time())
+        self.tz = tz
+        # Read directly (`known.get(m) or utc(m)`) in hot loops: a method call per
+        # boundary costs more than the lookup.
+        self.known: dict[int, datetime.datetime] = {}
+
+    def utc(self, minute: int) -> datetime.datetime:
+        value = self.known.get(minute)
+        if value is None:
+            value = to_utc(self.origin + datetime.timedelta(minutes=minute), self.tz)
+            self.known[minute] = value
+        return value
+
+
+@lru_cache(maxsize=8)
+def _clock(first: datetime.date, tz_name: str) -> LocalClock:
+    return LocalClock(first, zoneinfo.ZoneInfo(tz_name))
+
+
+# (place_id, offer_id, start, end, kind, comment), the columns written by _insert_rows.
+Row = tuple[int, int | None, datetime.datetime, datetime.datetime, str, str]
+
+
+def interval_tuples(
+    schedule: Schedule,
+    first: datetime.date,
+    stop: datetime.date,
+    *,
+    place=None,
+    exceptions=None,
+) -> list[Row]:
+    """Rows for one schedule over local days [first, stop), as plain tuples."""
+    place = place or schedule.owner_place
+    ruleset = ruleset_for(schedule, place, exceptions)
+    tz = local_zone()
+    place_id, offer_id = place.pk, schedule.offer_id
+    rows: list[Row] = []
+    if ruleset.minute_exact():
+        clock = _clock(first, settings.TIME_ZONE)
+        known, utc = clock.known, clock.utc
+        for s, e in ruleset.open_minutes(first, stop):
+            # Cut at each local midnight, as _split_days does on datetimes.
+            while s < e:
+                midnight = (s // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
+                piece_end = e if e < midnight else midnight
+                start_utc = known.get(s) or utc(s)
+                end_utc = known.get(piece_end) or utc(piece_end)
+                if end_utc > start_utc:  # a piece inside the spring gap has no length
+                    rows.append((place_id, offer_id, start_utc, end_utc, "open", ""))
+                s = piece_end
+    else:
+        for s, e in _split_days(ruleset.open_local(first, stop)):
+            start_utc, end_utc = to_utc(s, tz), to_utc(e, tz)
+            if end_utc > start_utc:
+                rows.append((place_id, offer_id, start_utc, end_utc, "open", ""))
+    lo = datetime.datetime.combine(first, datetime.time())
+    hi = datetime.datetime.combine(stop, datetime.time())
+    for spec in ruleset.exceptions:
+        if spec.kind == "extra_opening":
+            continue
+        kind = "event" if spec.kind == "event" else "closed"
+        pieces = spec.local_intervals() if kind == "event" else merge(spec.local_intervals())
+        for s, e in _split_days(clip(pieces, lo, hi)):
+            start_utc, end_utc = to_utc(s, tz), to_utc(e, tz)
+            if end_utc > start_utc:
+                rows.append((place_id, offer_id, start_utc, end_utc, kind, spec.title[:200]))
+    return rows
+
+
 def interval_rows(
     schedule: Schedule,
     first: datetime.date,
@@ -114,32 +204,72 @@ def interval_rows(
     exceptions=None,
 ) -> list[OpeningInterval]:
     """Unsaved rows for one schedule over local days [first, stop)."""
-    place = place or schedule.owner_place
-    ruleset = ruleset_for(schedule, place, exceptions)
-    tz = local_zone()
-    lo = datetime.datetime.combine(first, datetime.time())
-    hi = datetime.datetime.combine(stop, datetime.time())
-    common = {"place_id": place.pk, "offer_id": schedule.offer_id}
-    rows = [
-        OpeningInterval(start=to_utc(s, tz), end=to_utc(e, tz), kind="open", **common)
-        for s, e in _split_days(ruleset.open_local(first, stop))
+    return [
+        OpeningInterval(
+            place_id=place_id, offer_id=offer_id, start=start, end=end, kind=kind, comment=comment
+        )
+        for place_id, offer_id, start, end, kind, comment in interval_tuples(
+            schedule, first, stop, place=place, exceptions=exceptions
+        )
     ]
-    for spec in ruleset.exceptions:
-        if spec.kind == "extra_opening":
-            continue
-        kind = "event" if spec.kind == "event" else "closed"
-        pieces = spec.local_intervals() if kind == "event" else merge(spec.local_intervals())
-        for s, e in _split_days(clip(pieces, lo, hi)):
-            rows.append(
-                OpeningInterval(
-                    start=to_utc(s, tz),
-                    end=to_utc(e, tz),
-                    kind=kind,
-                    comment=spec.title[:200],
-                    **common,
-                )
-            )
-    return [r for r in rows if r.end > r.start]
+
+
+_COLUMNS = ("place_id", "offer_id", "start", "end", "kind", "comment")
+
+
+def _copy_text(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _insert_rows(rows: list[Row]) -> None:
+    """Write rows without building model instances (the rows are derived, never edited).
+
+    PostgreSQL gets one COPY in text format; other databases one executemany of tuples.
+    Datetimes repeat across places, so each is formatted once.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(OpeningInterval._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    formatted: dict[datetime.datetime, str] = {}
+    if connection.vendor == "postgresql":
+
+        def text(value: datetime.datetime) -> str:
+            out = formatted.get(value)
+            if out is None:
+                out = formatted[value] = value.isoformat()
+            return out
+
+        null = "\\N"
+        copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        lines = [
+            f"{place_id}\t{null if offer_id is None else offer_id}\t{text(start)}\t"
+            f"{text(end)}\t{kind}\t{_copy_text(comment)}\n"
+            for place_id, offer_id, start, end, kind, comment in rows
+        ]
+        # `cursor.cursor` is the psycopg 3 cursor under Django's wrapper.
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for index in range(0, len(lines), 10000):
+                copy.write("".join(lines[index : index + 10000]))
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def db(value: datetime.datetime):
+        out = formatted.get(value)
+        if out is None:
+            out = formatted[value] = adapt(value)
+        return out
+
+    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    get = formatted.get
+    params = [
+        (place_id, offer_id, get(start) or db(start), get(end) or db(end), kind, comment)
+        for place_id, offer_id, start, end, kind, comment in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)
 
 
 def rebuild_schedule(schedule: Schedule, window: CalendarWindow | None = None) -> int:
@@ -153,8 +283,8 @@ def rebuild_schedule(schedule: Schedule, window: CalendarWindow | None = None) -
         else scope.filter(offer__isnull=True)
     )
     scope.delete()
-    rows = interval_rows(schedule, window.start, window.build_end, place=place)
-    OpeningInterval.objects.bulk_create(rows, batch_size=2000)
+    rows = interval_tuples(schedule, window.start, window.build_end, place=place)
+    _insert_rows(rows)
     return len(rows)
 
 
@@ -177,17 +307,28 @@ def rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
 
 
 def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
+    # Only what evaluation reads (the place's INSEE code and postcode give its holidays):
+    # whole place rows, descriptions included, cost more to load than to evaluate.
+    fields = [
+        "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
+    ]  # fmt: skip
     schedules = list(
-        Schedule.objects.filter(place_id__in=place_ids).select_related("place")
-    ) + list(Schedule.objects.filter(offer__place_id__in=place_ids).select_related("offer__place"))
+        Schedule.objects.filter(place_id__in=place_ids)
+        .select_related("place")
+        .only(*fields, "place__insee_code", "place__postcode")
+    ) + list(
+        Schedule.objects.filter(offer__place_id__in=place_ids)
+        .select_related("offer__place")
+        .only(*fields, "offer__place__insee_code", "offer__place__postcode")
+    )
     exceptions: dict[int, list] = {}
     for exc in ScheduleException.objects.filter(
         schedule__in=[s.pk for s in schedules], end_date__gte=window.start
     ):
         exceptions.setdefault(exc.schedule_id, []).append(exc)
-    rows: list[OpeningInterval] = []
+    rows: list[Row] = []
     for schedule in schedules:
-        rows += interval_rows(
+        rows += interval_tuples(
             schedule,
             window.start,
             window.build_end,
@@ -195,5 +336,5 @@ def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
             exceptions=exceptions.get(schedule.pk, []),
         )
     OpeningInterval.objects.filter(place_id__in=place_ids).delete()
-    OpeningInterval.objects.bulk_create(rows, batch_size=5000)
+    _insert_rows(rows)
     return len(rows)

@@ -24,11 +24,12 @@ import datetime
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from scheduling.calendars import is_public_holiday
+from scheduling.calendars import is_public_holiday, public_holiday_offsets
 from scheduling.school_holidays import is_school_holiday
 
 DAY = datetime.timedelta(days=1)
@@ -43,6 +44,9 @@ _TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 Interval = tuple[datetime.datetime, datetime.datetime]
+# Minutes from local midnight of the first day evaluated; see RuleSet.open_minutes.
+MinuteInterval = tuple[int, int]
+MINUTE = datetime.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -415,6 +419,28 @@ def clip(intervals: Iterable[Interval], start: datetime.datetime, end: datetime.
     return [(max(s, start), min(e, end)) for s, e in intervals if s < end and e > start]
 
 
+@lru_cache(maxsize=8192)
+def rule_days(rule: Rule, first: datetime.date, count: int, zone: str | None) -> tuple[int, ...]:
+    """Offsets from `first` of the days, among `count` days, on which `rule` applies.
+
+    Rules are immutable and the answer depends only on the calendar, so it is shared by
+    every schedule using the same rule: a city's schedules repeat a few patterns
+    ("Mo-Fr 09:00-12:00") many times over. Only days of the rule's weekdays (or inside its
+    date range) are examined, with the same `applies` test as a day-by-day reading.
+    """
+    if rule.kind == "dates":
+        lo = max(0, (rule.start_date - first).days)
+        hi = min(count - 1, ((rule.end_date or rule.start_date) - first).days)
+        candidates: Iterable[int] = range(lo, hi + 1)
+    else:
+        weekday0 = first.weekday()
+        candidates = sorted(k for d in rule.days for k in range((d - weekday0) % 7, count, 7))
+        plain = not (rule.valid_from or rule.valid_to or rule.yearly_from)
+        if rule.kind == "weekly" and plain and rule.season == "always":
+            return tuple(candidates)  # the weekday is the whole condition
+    return tuple(k for k in candidates if rule.applies(first + datetime.timedelta(days=k), zone))
+
+
 @dataclass
 class RuleSet:
     """Everything needed to evaluate a schedule in local time."""
@@ -439,8 +465,84 @@ class RuleSet:
                 out += [(_at(day, t.start), _at(day, t.end)) for t in rule.times]
         return out
 
+    # -- evaluation ------------------------------------------------------------------------
+    # The fast path works on integer minutes from local midnight of `first`: a rule's days
+    # come from `rule_days` (shared across schedules), public holidays from one set per
+    # department, and the interval algebra (merge, subtract, clip) is the same code run on
+    # ints instead of naive datetimes, which maps one-to-one onto wall-clock minutes. The
+    # day-by-day datetime reading (`_base_open_daily`, `_open_local_daily`) remains for
+    # OSM-text schedules and exceptions with seconds, and as the reference in tests.
+
+    def minute_exact(self) -> bool:
+        """Whether every boundary falls on a whole minute (so the fast path applies)."""
+        if self.base is not None:
+            return False
+        for spec in self.exceptions:
+            for value in (spec.start_time, spec.end_time):
+                if value is not None and (value.second or value.microsecond):
+                    return False
+        return True
+
+    def base_minutes(self, first: datetime.date, stop: datetime.date) -> list[MinuteInterval]:
+        """`base_open` in minutes from local midnight of `first` (rules schedules only)."""
+        count = (stop - first).days
+        if count < 0:
+            return []
+        ranges: list[MinuteInterval] = []
+        # Offsets count from the evening before (offset 0), whose night may run past
+        # midnight into `first`.
+        for rule in self.rules:
+            times = [(t.start - MINUTES_PER_DAY, t.end - MINUTES_PER_DAY) for t in rule.times]
+            for k in rule_days(rule, first - DAY, count + 1, self.zone):
+                base = k * MINUTES_PER_DAY
+                ranges += [(base + s, base + e) for s, e in times]
+        if self.public_holidays != "open":
+            holes, extra = [], []
+            for k in public_holiday_offsets(self.department, first, count):
+                base = k * MINUTES_PER_DAY
+                holes.append((base, base + MINUTES_PER_DAY))
+                if self.public_holidays == "special":
+                    extra += [(base + t.start, base + t.end) for t in self.holiday_times]
+            ranges = subtract(merge(ranges), holes) + extra
+        return clip(merge(ranges), 0, count * MINUTES_PER_DAY)
+
+    def open_minutes(self, first: datetime.date, stop: datetime.date) -> list[MinuteInterval]:
+        """`open_local` in minutes from local midnight of `first`; needs `minute_exact()`."""
+        origin = _at(first, 0)
+        count = max((stop - first).days, 0)
+
+        def minutes(intervals: list[Interval]) -> list[MinuteInterval]:
+            return [((s - origin) // MINUTE, (e - origin) // MINUTE) for s, e in intervals]
+
+        opened = self.base_minutes(first, stop)
+        closures = [i for e in self.exceptions if e.kind == "closure" for i in e.local_intervals()]
+        extras = [
+            i for e in self.exceptions if e.kind == "extra_opening" for i in e.local_intervals()
+        ]
+        if closures or extras:
+            opened = subtract(opened, minutes(closures)) + minutes(extras)
+        return clip(merge(opened), 0, count * MINUTES_PER_DAY)
+
     def base_open(self, first: datetime.date, stop: datetime.date) -> list[Interval]:
         """Opening from rules and public holidays on local days [first, stop)."""
+        if self.base is not None:
+            return self._base_open_daily(first, stop)
+        origin = _at(first, 0)
+        return [
+            (origin + s * MINUTE, origin + e * MINUTE) for s, e in self.base_minutes(first, stop)
+        ]
+
+    def open_local(self, first: datetime.date, stop: datetime.date) -> list[Interval]:
+        """Final opening on local days [first, stop): rules, holidays, then exceptions."""
+        if not self.minute_exact():
+            return self._open_local_daily(first, stop)
+        origin = _at(first, 0)
+        return [
+            (origin + s * MINUTE, origin + e * MINUTE) for s, e in self.open_minutes(first, stop)
+        ]
+
+    def _base_open_daily(self, first: datetime.date, stop: datetime.date) -> list[Interval]:
+        """Reference reading of `base_open`, one local day at a time."""
         lo, hi = _at(first, 0), _at(stop, 0)
         if self.base is not None:
             return merge(self.base(lo, hi))
@@ -461,10 +563,10 @@ class RuleSet:
             ranges = subtract(merge(ranges), holes) + extra
         return clip(merge(ranges), lo, hi)
 
-    def open_local(self, first: datetime.date, stop: datetime.date) -> list[Interval]:
-        """Final opening on local days [first, stop): rules, holidays, then exceptions."""
+    def _open_local_daily(self, first: datetime.date, stop: datetime.date) -> list[Interval]:
+        """Reference reading of `open_local`, one local day at a time."""
         lo, hi = _at(first, 0), _at(stop, 0)
-        opened = self.base_open(first, stop)
+        opened = self._base_open_daily(first, stop)
         closures = [i for e in self.exceptions if e.kind == "closure" for i in e.local_intervals()]
         extras = [
             i for e in self.exceptions if e.kind == "extra_opening" for i in e.local_intervals()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from places.models import Place
+from places.selectors import in_bounding_box, nearest_first
 from scheduling.materialise import (
     MAX_ROW_LENGTH,
     current_window,
@@ -131,12 +132,7 @@ def next_opening(target: Place | ServiceOffer, after: datetime.datetime) -> Open
     return None
 
 
-def open_places(at: datetime.datetime, queryset: QuerySet | None = None) -> QuerySet:
-    """Places open at `at` (general hours), as a queryset to combine with other filters.
-
-    One subquery on OpeningInterval (index range scan on start). Raises OutsideWindow when
-    `at` is outside the materialised calendar.
-    """
+def _require_inside_window(at: datetime.datetime) -> None:
     lo, hi = window_bounds()
     if not lo <= at < hi:
         window = current_window()
@@ -147,15 +143,66 @@ def open_places(at: datetime.datetime, queryset: QuerySet | None = None) -> Quer
             )
             % {"lo": window.start.isoformat(), "hi": window.end.isoformat(), "at": at.isoformat()}
         )
-    queryset = Place.objects.all() if queryset is None else queryset
-    open_ids = OpeningInterval.objects.filter(
+
+
+def _open_rows(at: datetime.datetime) -> QuerySet:
+    """General-hours rows covering `at`; `start` is bounded so the index scan stays short."""
+    return OpeningInterval.objects.filter(
         kind=OpeningInterval.Kind.OPEN,
         offer__isnull=True,
         start__lte=at,
         start__gt=at - MAX_ROW_LENGTH,
         end__gt=at,
-    ).values("place_id")
-    return queryset.filter(pk__in=open_ids)
+    )
+
+
+def open_places(at: datetime.datetime, queryset: QuerySet | None = None) -> QuerySet:
+    """Places open at `at` (general hours), as a queryset to combine with other filters.
+
+    One subquery on OpeningInterval (index range scan on start). Raises OutsideWindow when
+    `at` is outside the materialised calendar.
+    """
+    _require_inside_window(at)
+    queryset = Place.objects.all() if queryset is None else queryset
+    return queryset.filter(pk__in=_open_rows(at).values("place_id"))
+
+
+def open_places_near(
+    at: datetime.datetime,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    queryset: QuerySet | None = None,
+) -> list[Place]:
+    """Places open at `at` (general hours) within `radius_km` of a point, nearest first.
+
+    One query: the latitude/longitude box around the circle on the indexed columns
+    (`place_lat_lon`), and for the places in the box an EXISTS probe of their calendar
+    rows around `at` (index `interval_place_start`), so the cost follows the number of
+    places near the point rather than the size of the registry. The exact distance is
+    then computed on those few; each place returned has `distance_km`. `queryset` narrows
+    the places (e.g. published ones, with select_related for display). Raises
+    OutsideWindow when `at` is outside the materialised calendar.
+    """
+    _require_inside_window(at)
+    queryset = Place.objects.all() if queryset is None else queryset
+    open_here = (
+        OpeningInterval.objects.filter(
+            place_id=OuterRef("pk"),
+            kind=OpeningInterval.Kind.OPEN,
+            start__lte=at,
+            start__gt=at - MAX_ROW_LENGTH,
+            end__gt=at,
+        )
+        # `offer_id + 0` is the same test as `offer_id IS NULL` but cannot use an index:
+        # without statistics SQLite would otherwise probe (offer_id, start), every place's
+        # rows, for each place in the box, instead of (place_id, start).
+        .alias(own_hours=ExpressionWrapper(F("offer_id") + 0, output_field=BigIntegerField()))
+        .filter(own_hours__isnull=True)
+    )
+    # The box first: SQLite tests WHERE terms in order, so the probe runs only in the box.
+    in_box = in_bounding_box(queryset, latitude, longitude, radius_km)
+    return nearest_first(in_box.filter(Exists(open_here)), latitude, longitude, radius_km)
 
 
 # -- wording ------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ def _record(duplicate: PossibleDuplicate) -> Record:
         networks=candidate.get("networks", []),
         profiles=candidate.get("profiles", {}),
         hours=candidate.get("hours"),
+        hours_text=candidate.get("hours_text"),
+        hours_field=candidate.get("hours_field", "opening_hours"),
         provenance=candidate.get("provenance", {}),
     )
 

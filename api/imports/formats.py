@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
-from api.imports.hours import HoursError, check_osm, france_services_to_osm
+from api.imports.hours import FS_DAY_COLUMNS, HoursError, check_osm, france_services_to_osm
 from api.imports.readers import (
     ImportFileError,
     detect_encoding,
@@ -48,6 +48,9 @@ class RowCleaner:
         self.row = row
         self.external_id = external_id
         self.warnings: list[Issue] = []
+        # Set by osm_hours: the column read, and the text when it cannot be read.
+        self.hours_field = "opening_hours"
+        self.hours_text: str | None = None
 
     def reject(self, code: str, field_name: str, message: str) -> RowRejected:
         return RowRejected(code, field_name, message, external_id=self.external_id)
@@ -235,6 +238,7 @@ class RowCleaner:
         return text
 
     def osm_hours(self, field_name: str, value: Any) -> str | None:
+        self.hours_field = field_name
         text = self.raw(value)
         if not text:
             return None
@@ -244,9 +248,10 @@ class RowCleaner:
             self.warn(
                 "hours_unreadable",
                 field_name,
-                _("%(field)s: %(value)r cannot be read (%(error)s): no opening hours imported")
+                _("%(field)s: %(value)r cannot be read: kept as text, no calendar (%(error)s)")
                 % {"field": field_name, "value": text, "error": exc},
             )
+            self.hours_text = text
             return None
 
     def date(self, value: Any) -> str | None:
@@ -332,9 +337,15 @@ def france_services(row: Mapping[str, str], number: int) -> Record:
         clean.warn(
             "hours_unreadable",
             "h_lundi..h_samedi",
-            _("%(error)s: no opening hours imported") % {"error": exc},
+            _("%(error)s: kept as text, no calendar") % {"error": exc},
         )
         hours = None
+        clean.hours_text = "; ".join(
+            f"{column}: {clean.raw(row.get(column))}"
+            for column, _day in FS_DAY_COLUMNS
+            if clean.raw(row.get(column))
+        )
+    clean.hours_field = "h_lundi..h_samedi"
     rdv = clean.raw(row.get("prise_rdv")).casefold()
     # The France Services charter requires a walk-in counter; "Oui" adds appointments.
     access = {"oui": "both", "non": "walk_in"}.get(rdv, "")
@@ -362,6 +373,8 @@ def france_services(row: Mapping[str, str], number: int) -> Record:
         networks=[FRANCE_SERVICES_NETWORK[0]],
         profiles={"mediation": {"access": access}} if access else {},
         hours=hours,
+        hours_text=clean.hours_text,
+        hours_field=clean.hours_field,
         provenance={
             "type_fs": clean.raw(row.get("type_fs")) or None,
             "format_fs": clean.raw(row.get("format_fs")) or None,
@@ -431,6 +444,8 @@ def lmn(row: Any, number: int) -> Record:
         typologies=[typology],
         networks=[FRANCE_SERVICES_NETWORK[0]] if is_france_services else [],
         hours=clean.osm_hours("horaires", row.get("horaires")),
+        hours_text=clean.hours_text,
+        hours_field=clean.hours_field,
         provenance={
             "layout": "2023" if layout_2023 else "2022",
             "source": row_source or None,
@@ -516,6 +531,8 @@ def data_inclusion(row: Any, number: int) -> Record:
         typologies=[typology],
         networks=[FRANCE_SERVICES_NETWORK[0]] if typology == Typology.Code.FRANCE_SERVICES else [],
         hours=clean.osm_hours("horaires_accueil", row.get("horaires_accueil")),
+        hours_text=clean.hours_text,
+        hours_field=clean.hours_field,
         provenance={
             "source": row_source or None,
             "typologie": code or None,
@@ -640,6 +657,8 @@ def generic_csv(mapping: Mapping[str, str]) -> Callable[[Mapping[str, str], int]
             data=data,
             typologies=[typology],
             hours=clean.osm_hours(col("opening_hours"), cell("opening_hours")),
+            hours_text=clean.hours_text,
+            hours_field=clean.hours_field,
             warnings=clean.warnings,
         )
 

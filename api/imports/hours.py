@@ -1,8 +1,9 @@
 """Opening hours of imported rows: OSM `opening_hours` checks and the France Services
 day-column converter.
 
-Everything that stores hours goes through `_apply_hours`, the single place to wire the
-scheduling app's action once it exists.
+Everything that stores hours goes through `_apply_hours` (a string the scheduling app
+accepts becomes the place's schedule) or `keep_hours_text` (a string it refuses is kept
+verbatim on `api.models.ImportedHoursText`, with the reason, and no calendar is built).
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from collections.abc import Mapping
 import opening_hours
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from api.models import ImportedHoursText
+from places.history import diff, snapshot
+from places.models import ChangeRecord, Place
+from scheduling.actions import rebuild_places_calendar, schedule_set_osm
+from scheduling.calendars import ALSACE_MOSELLE, department_of
+from scheduling.models import Schedule
+from scheduling.preview import read_osm_text
+from scheduling.rules import rules_from_data
 
 # France Services day columns, Monday to Saturday (the file has no Sunday column).
 FS_DAY_COLUMNS = (
@@ -112,18 +122,132 @@ def check_osm(value: str) -> str:
     return value
 
 
-def _apply_hours(place, osm: str, *, user, source: str) -> None:
-    """Give `place` the opening hours `osm` (an OSM opening_hours string).
+def current_hours(place: Place) -> tuple[str | None, str | None, str | None]:
+    """(the schedule's osm_source, the kept text, its problem) of a place, in one query."""
+    row = (
+        Place.objects.filter(pk=place.pk)
+        .values_list(
+            "schedule__osm_source", "imported_hours_text__text", "imported_hours_text__problem"
+        )
+        .first()
+    )
+    return row or (None, None, None)
 
-    The scheduling app does not yet have an action that stores hours, so the string is
-    only validated here and nothing is written. When scheduling.actions.schedule_set_osm
-    exists, this body becomes:
-        schedule_set_osm(place=place, osm=osm, user=user, source=source)
+
+def keep_hours_text(place: Place, text: str, *, source: str, problem: str) -> bool:
+    """Keep hours no calendar can be built from, verbatim; False when already kept as is."""
+    kept = ImportedHoursText.objects.filter(place_id=place.pk).first()
+    if kept is not None and (kept.text, kept.source, kept.problem) == (text, source, problem):
+        return False
+    if kept is None:
+        kept = ImportedHoursText(place=place)
+    kept.text, kept.source, kept.problem = text, source, problem[:500]
+    kept.full_clean(exclude=["place"], validate_unique=False)
+    kept.save()
+    return True
+
+
+def _apply_hours(place: Place, osm: str, *, user, source: str, origin: str = "") -> bool:
+    """Give `place` the opening hours `osm` (an OSM opening_hours string) through
+    scheduling.actions.schedule_set_osm; False, and no write, when its schedule was already
+    made from this very string (so a re-import bumps no version and rebuilds nothing).
+
+    When the scheduling app refuses the string (school holidays or Alsace-Moselle public
+    holidays it cannot evaluate exactly), the text is kept verbatim for `origin` (the
+    ExternalId source) and the ValidationError is raised again for the report.
     """
+    scheduled, kept, problem = current_hours(place)
+    if scheduled == osm:
+        if kept is not None:
+            ImportedHoursText.objects.filter(place_id=place.pk).delete()
+        return False
+    if kept == osm:
+        # Refused last time, for a reason that depends only on the text and the place.
+        raise ValidationError({"opening_hours": problem})
     try:
-        check_osm(osm)
-    except HoursError as exc:
-        raise ValidationError({"opening_hours": str(exc)}) from None
+        schedule_set_osm(place=place, text=osm, user=user, source=source)
+    except ValidationError as exc:
+        keep_hours_text(place, osm, source=origin or source, problem=" ".join(exc.messages))
+        raise
+    if kept is not None:
+        ImportedHoursText.objects.filter(place_id=place.pk).delete()
+    return True
 
 
-HOURS_WIRED = False  # True once _apply_hours stores hours through the scheduling app
+def schedule_new_places(
+    items: list[tuple[Place, str, str]], *, user, source: str
+) -> dict[int, str]:
+    """Opening hours for places created in this batch (so without a schedule yet), in bulk.
+
+    `items` are (place, OSM text, ExternalId source). The bulk equivalent of calling
+    schedule_set_osm on each: the same reading of the text (read_osm_text, done once per
+    distinct text and per Alsace-Moselle or not, the only thing it reads of the place), the
+    same stored fields and history entry, then one calendar rebuild for all the places
+    instead of one per place. Texts whose rules depend on school holidays go through
+    schedule_set_osm one by one, for its zone and school-calendar checks. Returns
+    {place pk: why the text was refused}; refused texts are kept as text.
+    """
+    readings: dict[tuple[str, bool], object] = {}
+    refused: dict[int, str] = {}
+    schedules: list[Schedule] = []
+    one_by_one: list[tuple[Place, str, str]] = []
+    for place, text, origin in items:
+        key = (text, department_of(place) in ALSACE_MOSELLE)
+        if key not in readings:
+            try:
+                imported = read_osm_text(text, place)
+                rules = [r.to_dict() for r in rules_from_data(imported.rules)] if imported else []
+                readings[key] = (imported, rules)
+            except ValidationError as exc:
+                readings[key] = exc
+        reading = readings[key]
+        if isinstance(reading, ValidationError):
+            refused[place.pk] = " ".join(reading.messages)
+            keep_hours_text(place, text, source=origin, problem=refused[place.pk])
+            continue
+        imported, rules = reading
+        if any(r.get("season", "always") != "always" for r in rules):
+            one_by_one.append((place, text, origin))
+            continue
+        schedule = Schedule(place=place, osm_source=text, holiday_zone="", version=1)
+        if imported is not None:
+            schedule.mode = Schedule.Mode.RULES
+            schedule.rules = rules
+            schedule.public_holidays = imported.public_holidays
+            schedule.holiday_times = list(imported.holiday_times)
+        else:
+            schedule.mode = Schedule.Mode.OSM
+            schedule.rules = []
+            schedule.public_holidays = Schedule.PublicHolidays.OPEN  # PH is in the text
+            schedule.holiday_times = []
+        schedule.full_clean(validate_unique=False, validate_constraints=False)
+        schedules.append(schedule)
+    Schedule.objects.bulk_create(schedules)
+    author = user if getattr(user, "is_authenticated", False) else None
+    changes = []
+    for schedule in schedules:
+        created = diff(None, snapshot(schedule, exclude=("place", "offer")))
+        created.pop("version", None)
+        changes.append(
+            ChangeRecord(
+                place=schedule.place,
+                target=schedule.target,
+                action=ChangeRecord.Action.CREATE,
+                changes=created,
+                user=author,
+                source=source,
+                version=1,
+            )
+        )
+    ChangeRecord.objects.bulk_create(changes)
+    if schedules:
+        rebuild_places_calendar([s.place_id for s in schedules])
+    for place, text, origin in one_by_one:
+        try:
+            _apply_hours(place, text, user=user, source=source, origin=origin)
+        except ValidationError as exc:
+            refused[place.pk] = " ".join(exc.messages)
+    return refused
+
+
+HOURS_WIRED = True  # kept for callers that still read it: hours are stored

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
-from api.imports.hours import _apply_hours
+from api.imports.hours import _apply_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
 from api.models import PossibleDuplicate
 from places.actions import place_create, place_publish, place_update
@@ -192,7 +192,7 @@ class Importer:
             # matched it only fill blanks, so two files never undo each other on re-import.
             owner = not ExternalId.objects.filter(place_id=place.pk, pk__lt=known.pk).exists()
             changed = self.update(place, record, networks, owner=owner)
-            if owner and record.hours:
+            if owner and (record.hours or record.hours_text):
                 self.apply_hours(place, record)
             return "updated" if changed else "unchanged"
 
@@ -318,7 +318,7 @@ class Importer:
             place_publish(
                 place=place, user=self.user, source=self.history_source, expected_version=None
             )
-        if record.hours:
+        if record.hours or record.hours_text:
             self.apply_hours(place, record)
         return place
 
@@ -456,12 +456,20 @@ class Importer:
             Place.objects.filter(pk__in=[p.pk for p, *_rest in pending]).update(
                 status=Place.Status.PUBLISHED, version=2
             )
+        # Hours of the new places: one calendar rebuild for the whole batch.
+        refused = schedule_new_places(
+            [(p, r.hours, r.source) for p, r, _n, _t in pending if r.hours],
+            user=self.user,
+            source=self.history_source,
+        )
         for place, record, _n, _t in pending:
-            if record.hours:
-                before = len(record.warnings)
+            before = len(record.warnings)
+            if place.pk in refused:
+                self.hours_refused(record, refused[place.pk])
+            elif record.hours_text and not record.hours:
                 self.apply_hours(place, record)
-                if report is not None:
-                    report.warnings.extend(record.warnings[before:])
+            if report is not None:
+                report.warnings.extend(record.warnings[before:])
 
     def update(self, place: Place, record: Record, networks: list[Network], *, owner: bool) -> bool:
         """Bring `place` in line with the record; False (and no write) when it already is."""
@@ -523,19 +531,37 @@ class Importer:
         )
 
     def apply_hours(self, place: Place, record: Record) -> None:
-        try:
-            _apply_hours(place, record.hours, user=self.user, source=self.history_source)
-        except ValidationError as exc:
-            record.warnings.append(
-                Issue(
-                    record.row,
-                    record.external_id,
-                    "hours_refused",
-                    "opening_hours",
-                    _("opening hours %(value)r refused: %(error)s")
-                    % {"value": record.hours, "error": " ".join(exc.messages)},
-                )
+        """Schedule the record's hours, or keep them as text when no calendar can be built."""
+        if not record.hours:
+            # Unreadable: formats.py already warned (hours_unreadable) with the detail.
+            problem = next(
+                (w.message for w in record.warnings if w.code == "hours_unreadable"),
+                _("cannot be read"),
             )
+            keep_hours_text(place, record.hours_text, source=record.source, problem=problem)
+            return
+        try:
+            _apply_hours(
+                place,
+                record.hours,
+                user=self.user,
+                source=self.history_source,
+                origin=record.source,
+            )
+        except ValidationError as exc:
+            self.hours_refused(record, " ".join(exc.messages))
+
+    def hours_refused(self, record: Record, error: str) -> None:
+        record.warnings.append(
+            Issue(
+                record.row,
+                record.external_id,
+                "hours_refused",
+                record.hours_field,
+                _("%(field)s: %(value)r cannot be used (%(error)s): kept as text, no calendar")
+                % {"field": record.hours_field, "value": record.hours, "error": error},
+            )
+        )
 
 
 def free_slug(name: str, also_taken: set[str] = frozenset()) -> str:

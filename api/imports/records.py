@@ -51,6 +51,9 @@ class Record:
     networks: list[str] = field(default_factory=list)  # network slugs
     profiles: dict[str, dict] = field(default_factory=dict)
     hours: str | None = None  # a valid OSM opening_hours string
+    # Hours as received when they cannot be read at all: kept as text, no calendar.
+    hours_text: str | None = None
+    hours_field: str = "opening_hours"  # the source column, for messages
     provenance: dict[str, Any] = field(default_factory=dict)  # row source, date, services...
     warnings: list[Issue] = field(default_factory=list)
 
@@ -67,6 +70,8 @@ class Record:
             "networks": self.networks,
             "profiles": self.profiles,
             "hours": self.hours,
+            "hours_text": self.hours_text,
+            "hours_field": self.hours_field,
             "provenance": self.provenance,
         }
 

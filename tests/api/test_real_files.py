@@ -8,8 +8,9 @@ import pytest
 from django.apps import apps
 
 from api.imports.pipeline import run_import
-from api.models import PossibleDuplicate
+from api.models import ImportedHoursText, PossibleDuplicate
 from places.models import ChangeRecord, ExternalId, Place
+from scheduling.models import OpeningInterval, Schedule
 
 FS = "liste-fs-20240801.csv"
 TL = "CGET_TiersLieux_2019.csv"
@@ -19,6 +20,20 @@ HUB = "20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-a
 
 def _table_counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def _calendars() -> tuple[dict[str, int], int]:
+    """Places with a schedule, by mode, and places whose hours are kept as text only."""
+    modes = Counter(Schedule.objects.filter(place__isnull=False).values_list("mode", flat=True))
+    return dict(modes), ImportedHoursText.objects.count()
+
+
+def _calendar_state() -> tuple[list, list]:
+    """Schedule versions and the calendar rows' ids: a no-op re-import leaves both alone."""
+    return (
+        list(Schedule.objects.order_by("pk").values_list("pk", "version")),
+        list(OpeningInterval.objects.order_by("pk").values_list("pk", flat=True)),
+    )
 
 
 @pytest.mark.django_db(transaction=False)
@@ -41,12 +56,21 @@ def test_france_services_file(shared_data, organisation):
         ("mediation", "create"),
         ("place", "create"),
         ("place", "status"),
+        ("schedule:place", "create"),
     ]
     # Two sites share a name within 100 m but are two rows of the file: held for review.
     assert PossibleDuplicate.objects.get().reason == "same_source"
+    # 2,797 rows have hours (SOURCES.md), one of them is the held row: every converted
+    # string is expressed exactly by structured rules.
+    assert _calendars() == ({"rules": 2796}, 0)
+    assert place.schedule.osm_source == (
+        "Mo 13:30-17:00; Tu-Th 09:00-12:00,13:30-17:00; Fr 09:00-12:00,13:30-16:00"
+    )
+    calendar = _calendar_state()
 
     again = run_import(fmt="france-services", path=shared_data / FS, organisation=organisation)
     assert (again.created, again.updated, again.queued, again.unchanged) == (0, 0, 0, 2845)
+    assert _calendar_state() == calendar
 
 
 @pytest.mark.django_db
@@ -59,6 +83,7 @@ def test_tiers_lieux_file(shared_data, organisation):
     )
     kinds = Counter(Place.typologies.through.objects.values_list("typology__code", flat=True))
     assert kinds == Counter(coworking=1115, fablab=345, other=48)
+    assert _calendars() == ({}, 0)  # the file has no hours
     assert (
         Place.objects.get(external_ids__external_id="1").website == "http://www.ade-coworking.net"
     )
@@ -77,11 +102,24 @@ def test_cnfs_file_2022_layout(shared_data, organisation):
     assert any("'Th 08:30-12:00-13:30'" in w.message for w in unreadable) is False
     assert any("Th 08:30-12:00-13:30" in w.message for w in unreadable)
     assert all(w.message.startswith("horaires: ") for w in unreadable)
+    assert all("cannot be read: kept as text, no calendar" in w.message for w in unreadable)
     fs_kind = Place.objects.filter(typologies__code="france_services").count()
     assert fs_kind > 0
+    # 2,417 rows have hours: 2,285 calendars (1,988 as rules, 297 left to the OSM
+    # evaluator); 36 of the 37 unreadable strings kept as text (one is on a held row);
+    # the other rows with hours are held as possible duplicates. None is refused by the
+    # scheduler (no school-holiday or Alsace-Moselle form it cannot evaluate).
+    assert _calendars() == ({"rules": 1988, "osm": 297}, 36)
+    kept = ImportedHoursText.objects.get(text__contains="Th 08:30-12:00-13:30")
+    assert kept.text == (
+        "Mo,We 13:00-17:00; Tu 09:00-12:00,13:30-16:30; Th 08:30-12:00-13:30; Fr 09:00-13:00"
+    )
+    assert not kept.place.opening_intervals.exists()
+    calendar = _calendar_state()
 
     again = run_import(fmt="lmn", path=shared_data / CNFS, organisation=organisation)
     assert (again.created, again.updated, again.queued, again.unchanged) == (0, 0, 0, 2733)
+    assert _calendar_state() == calendar
 
 
 @pytest.mark.django_db
@@ -92,9 +130,14 @@ def test_hub_du_sud_file_2023_layout(shared_data, organisation):
     # "00000000000000" is a placeholder, not an invalid SIRET: no warning, no legal id.
     assert not Place.objects.exclude(legal_id="").exists()
     assert Place.objects.filter(latitude__isnull=True).count() == 4
+    # 409 rows have hours: 401 calendars (340 as rules, 61 left to the OSM evaluator),
+    # 7 unreadable strings kept as text, 1 on a held row.
+    assert _calendars() == ({"rules": 340, "osm": 61}, 7)
+    calendar = _calendar_state()
 
     again = run_import(fmt="lmn", path=shared_data / HUB, organisation=organisation)
     assert (again.created, again.updated, again.queued, again.unchanged) == (0, 0, 0, 646)
+    assert _calendar_state() == calendar
 
 
 @pytest.mark.django_db
@@ -102,11 +145,12 @@ def test_all_files_together_then_again_change_nothing(shared_data, organisation)
     files = [("france-services", FS), ("tiers-lieux-2019", TL), ("lmn", CNFS), ("lmn", HUB)]
     for fmt, name in files:
         run_import(fmt=fmt, path=shared_data / name, organisation=organisation)
-    before = _table_counts()
+    before, calendar = _table_counts(), _calendar_state()
     for fmt, name in files:
         report = run_import(fmt=fmt, path=shared_data / name, organisation=organisation)
         assert (report.created, report.updated, report.queued, report.rejected) == (0, 0, 0, 0)
     assert _table_counts() == before
+    assert _calendar_state() == calendar
 
 
 @pytest.mark.django_db
@@ -116,3 +160,4 @@ def test_dry_run_writes_nothing(shared_data, organisation):
     assert report.created == 644 and report.queued == 2
     assert _table_counts() == before
     assert not ExternalId.objects.exists() and not ChangeRecord.objects.exists()
+    assert not Schedule.objects.exists() and not OpeningInterval.objects.exists()

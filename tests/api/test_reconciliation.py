@@ -223,3 +223,78 @@ def test_command_prints_summary_and_writes_report(tmp_path, organisation):
     assert "1 created" in out.getvalue()
     assert json.loads(report_path.read_text())["counts"]["created"] == 1
     assert Place.objects.get().status == "draft"
+
+
+# -- opening hours -------------------------------------------------------------------------
+
+
+def _versions():
+    from scheduling.models import Schedule
+
+    return list(Schedule.objects.order_by("pk").values_list("pk", "version", "osm_source"))
+
+
+def test_hours_become_a_schedule_and_a_reimport_changes_nothing(tmp_path, organisation):
+    from scheduling.models import OpeningInterval
+
+    path = _lmn(tmp_path, [_row("a1", horaires="Mo-Fr 09:00-12:00; PH off")])
+    run_import(fmt="lmn", path=path, organisation=organisation)
+    place = Place.objects.get()
+    assert place.schedule.mode == "rules" and place.schedule.version == 1
+    assert place.schedule.osm_source == "Mo-Fr 09:00-12:00; PH off"
+    assert place.changes.filter(target="schedule:place", source="import:lmn").count() == 1
+    before, rows = _versions(), list(OpeningInterval.objects.values_list("pk", flat=True))
+    assert rows
+    report = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert report.unchanged == 1
+    assert _versions() == before
+    assert list(OpeningInterval.objects.values_list("pk", flat=True)) == rows  # no churn
+    # New hours from the owning source replace the schedule (version 2).
+    path = _lmn(tmp_path, [_row("a1", horaires="Mo-Sa 10:00-18:00")])
+    run_import(fmt="lmn", path=path, organisation=organisation)
+    place.schedule.refresh_from_db()
+    assert (place.schedule.version, place.schedule.osm_source) == (2, "Mo-Sa 10:00-18:00")
+
+
+def test_hours_the_scheduler_refuses_are_kept_as_text(tmp_path, organisation):
+    from api.models import ImportedHoursText
+    from scheduling.models import Schedule
+
+    sh = 'Mo 09:00-12:00; Tu 10:00-11:00 "sur rdv"; SH off'
+    alsace = "Mo-Fr 09:00-12:00; PH 10:00-11:00; easter off"
+    rows = [
+        _row("a1", horaires=sh),
+        _row("a2", nom="Médiathèque", lat=48.58, lon=7.75, code_postal="67000", horaires=alsace),
+        _row("a3", nom="Maison de quartier", lat=45.8, horaires="Th 08:30-12:00-13:30"),
+    ]
+    path = _lmn(tmp_path, rows)
+    report = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert report.created == 3
+    assert report.warning_counts()["hours_refused"] == 2
+    assert report.warning_counts()["hours_unreadable"] == 1
+    messages = [w.message for w in report.warnings if w.code.startswith("hours_")]
+    assert all(m.startswith("horaires: ") and "kept as text, no calendar" in m for m in messages)
+    assert any("'Th 08:30-12:00-13:30' cannot be read" in m for m in messages)
+    assert not Schedule.objects.exists()
+    kept = ImportedHoursText.objects.values_list("text", flat=True)
+    assert sorted(kept) == sorted([sh, alsace, "Th 08:30-12:00-13:30"])
+    assert set(ImportedHoursText.objects.values_list("source", flat=True)) == {"lmn"}
+    stamps = list(ImportedHoursText.objects.order_by("pk").values_list("pk", "updated_at"))
+
+    again = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert again.unchanged == 3 and again.warning_counts() == report.warning_counts()
+    assert list(ImportedHoursText.objects.order_by("pk").values_list("pk", "updated_at")) == stamps
+
+    # Readable hours later: the schedule is made and the kept text goes.
+    rows[2]["horaires"] = "Th 08:30-12:00"
+    run_import(fmt="lmn", path=_lmn(tmp_path, rows), organisation=organisation)
+    assert Schedule.objects.get().osm_source == "Th 08:30-12:00"
+    assert ImportedHoursText.objects.count() == 2
+
+
+def test_dry_run_with_hours_stores_nothing(tmp_path, organisation):
+    from scheduling.models import OpeningInterval, Schedule
+
+    path = _lmn(tmp_path, [_row("a1", horaires="Mo-Fr 09:00-12:00")])
+    run_import(fmt="lmn", path=path, organisation=organisation, dry_run=True)
+    assert not Schedule.objects.exists() and not OpeningInterval.objects.exists()

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from places.geocoding import GeocodeResult, GeocodingError, geocode, geocoding_enabled
 
@@ -54,6 +55,13 @@ FEATURES = {
     ],
     "query": "12 rue paul bert",
 }
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assertions read the English source strings (French is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 class FakeGeocoder:

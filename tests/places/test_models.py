@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from places.models import MediationProfile, Place, Role, WorkProfile, normalize_text
 from places.selectors import can_edit_place, can_view_place, roles_of, visible_places
@@ -18,6 +19,13 @@ from places.validators import (
     validate_siret,
 )
 from tests.factories import MembershipFactory, PlaceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assertions read the English source strings (French is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 def _code(validator, value) -> str | None:

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from api.imports.formats import FORMATS
-from api.imports.hours import HOURS_WIRED
 from api.imports.pipeline import BATCH_SIZE, run_import
 from api.imports.readers import ImportFileError
 from places.models import Organisation, Place
@@ -78,10 +77,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(summary))
         for code, count in sorted(report.warning_counts().items()):
             self.stdout.write(f"  {code}: {count}")
-        if not HOURS_WIRED:
-            self.stdout.write(
-                _("Opening hours are checked but not stored yet (the scheduling app is pending).")
-            )
         if options["report"]:
             options["report"].write_text(
                 json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"

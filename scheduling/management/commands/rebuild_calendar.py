@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from places.models import Place
+from scheduling.actions import trim_unavailable_offers
 from scheduling.materialise import current_window, default_window, rebuild_places
 from scheduling.school_holidays import SchoolCalendarNotCovered
 
@@ -33,15 +35,22 @@ class Command(BaseCommand):
         failures = []
         rows = 0
         bar = tqdm(total=len(ids), unit="place", disable=no_progress)
+
+        def rebuild(place_ids: list[int]) -> int:
+            # Suspended and ended offers lose their rows in the same transaction.
+            with transaction.atomic():
+                built = rebuild_places(place_ids, window)
+                return built - trim_unavailable_offers(place_ids=place_ids)
+
         for index in range(0, len(ids), batch):
             chunk = ids[index : index + batch]
             try:
-                rows += rebuild_places(chunk, window)
+                rows += rebuild(chunk)
             except SchoolCalendarNotCovered as exc:
                 # One place's rules outrun the school calendar: rebuild the others alone.
                 for place_id in chunk:
                     try:
-                        rows += rebuild_places([place_id], window)
+                        rows += rebuild([place_id])
                     except SchoolCalendarNotCovered:
                         failures.append((place_id, str(exc)))
             bar.update(len(chunk))

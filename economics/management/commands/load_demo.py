@@ -1,8 +1,8 @@
 """`manage.py load_demo [--places N] [--seed S] [--fast] [--rebuild]`: the demo registry.
 
 The command lives in the highest app whose data it loads (see
-docs/decisions/0004-demo-data.md): today `services`, calling places/demo.py then
-services/demo.py. When scheduling or economics add demo data, it moves up to them.
+docs/decisions/0004-demo-data.md): `economics`, calling scheduling/demo.py (which builds
+on places/demo.py and services/demo.py), then economics/demo.py.
 """
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from economics.demo import load_economics_demo
 from places.demo import DEMO_PASSWORD, DEMO_USERS
-from services.demo import load_demo
+from scheduling.demo import load_demo
 
 
 class Command(BaseCommand):
-    help = "Load a generated demo registry (places, offers, one user per role)."
+    help = (
+        "Load a generated demo registry (places, offers, opening hours, budgets, spaces, "
+        "one user per role)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--places", type=int, default=150, help="Number of places.")
@@ -40,14 +44,22 @@ class Command(BaseCommand):
         if not summary.created:
             self.stdout.write(
                 f"The demo registry is already loaded ({summary.places} places, "
-                f"{summary.offers} offers): nothing to do. Use --rebuild to load it again."
+                f"{summary.offers} offers, {summary.schedules} schedules): nothing to do. "
+                "Use --rebuild to load it again."
             )
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded {summary.places} places and {summary.offers} offers "
+                    f"Loaded {summary.places} places, {summary.offers} offers and "
+                    f"{summary.schedules} schedules (calendar materialised) "
                     f"in {time.monotonic() - started:.1f} s."
                 )
+            )
+        economics = load_economics_demo(seed=seed)
+        if economics["created"]:
+            self.stdout.write(
+                f"Economics: {economics['spaces']} spaces, {economics['lines']} budget lines, "
+                f"{economics['offers']} sharing offers."
             )
         users = ", ".join(DEMO_USERS)
         self.stdout.write(f"Demo users: {users} (password: {DEMO_PASSWORD}).")

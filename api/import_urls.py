@@ -1,0 +1,17 @@
+from django.urls import path
+
+from api import import_views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", import_views.import_upload, name="upload"),
+    path("duplicates/", import_views.duplicate_list, name="duplicate_list"),
+    path("duplicates/<int:pk>/", import_views.duplicate_detail, name="duplicate_detail"),
+    path("duplicates/<int:pk>/merge/", import_views.duplicate_merge_view, name="duplicate_merge"),
+    path(
+        "duplicates/<int:pk>/dismiss/",
+        import_views.duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
+]

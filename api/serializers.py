@@ -1,0 +1,467 @@
+"""What the API reads and writes. Read serializers render; write serializers parse input
+and call ONE action — they never save anything themselves."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from places.history import snapshot
+from places.models import PROFILE_MODELS, Network, Place
+from scheduling.materialise import local_zone
+from scheduling.preview import osm_export
+from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+
+
+def iso(value: datetime.datetime | None) -> str | None:
+    """An aware instant as ISO 8601 in the site's time zone, with its offset."""
+    if value is None:
+        return None
+    return timezone.localtime(value, local_zone()).isoformat()
+
+
+def public_url(request, slug: str) -> str:
+    path = f"/lieux/{slug}/"
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _profile_values(profile) -> dict:
+    return snapshot(profile, exclude=("place",))
+
+
+class NetworkSerializer(serializers.ModelSerializer):
+    id = serializers.SlugField(source="slug", help_text="The network's slug.")
+
+    class Meta:
+        model = Network
+        fields = ["id", "name", "description", "website"]
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    id = serializers.SlugField(source="slug", help_text="The provider's slug.")
+
+    class Meta:
+        model = Provider
+        fields = ["id", "name", "sector", "website", "updated_at"]
+
+
+class ServiceCategorySerializer(serializers.ModelSerializer):
+    id = serializers.SlugField(source="slug")
+
+    class Meta:
+        model = ServiceCategory
+        fields = ["id", "name", "name_en"]
+
+
+class ServiceKindSerializer(serializers.ModelSerializer):
+    id = serializers.SlugField(source="slug", help_text="The service kind's slug.")
+    category = ServiceCategorySerializer()
+
+    class Meta:
+        model = ServiceKind
+        fields = [
+            "id",
+            "name",
+            "name_en",
+            "profile",
+            "category",
+            "data_inclusion_thematiques",
+            "active",
+        ]
+
+
+class StatusMixin:
+    """Fields read from `context["statuses"]`: {place id: PlaceStatus}, batch-computed."""
+
+    def _status(self, place):
+        return (self.context.get("statuses") or {}).get(place.pk)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_open_now(self, place):
+        status = self._status(place)
+        return None if status is None or status.state == "unknown" else status.is_open
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_open_until(self, place):
+        status = self._status(place)
+        return iso(status.until) if status is not None else None
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_next_opening(self, place):
+        status = self._status(place)
+        return iso(status.next_opening) if status is not None else None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_opening_status(self, place):
+        status = self._status(place)
+        return status.state if status is not None else "unknown"
+
+
+class OfferSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    service_kind = serializers.CharField(source="kind.slug")
+    service_kind_name = serializers.CharField(source="kind.name")
+    provider = serializers.CharField(source="provider.slug")
+    status = serializers.CharField()
+
+
+class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", help_text="The place's stable identifier.")
+    typologies = serializers.SerializerMethodField()
+    profiles = serializers.SerializerMethodField()
+    networks = serializers.SerializerMethodField()
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    opening_hours = serializers.SerializerMethodField()
+    open_now = serializers.SerializerMethodField()
+    opening_status = serializers.SerializerMethodField()
+    open_until = serializers.SerializerMethodField()
+    next_opening = serializers.SerializerMethodField()
+    offers = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField()
+    updated_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Place
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "status",
+            "short_description",
+            "typologies",
+            "profiles",
+            "address",
+            "postcode",
+            "commune",
+            "insee_code",
+            "latitude",
+            "longitude",
+            "itinerant",
+            "phone",
+            "email",
+            "website",
+            "wheelchair",
+            "networks",
+            "opening_hours",
+            "open_now",
+            "opening_status",
+            "open_until",
+            "next_opening",
+            "offers",
+            "url",
+            "distance_km",
+            "version",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_typologies(self, place):
+        return [t.code for t in place.typologies.all()]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_profiles(self, place):
+        out = {}
+        for name in PROFILE_MODELS:
+            profile = getattr(place, name, None) if _has_related(place, name) else None
+            if profile is not None:
+                out[name] = _profile_values(profile)
+        return out
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_networks(self, place):
+        return [n.slug for n in place.networks.all()]
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_latitude(self, place):
+        return _float(place.latitude)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_longitude(self, place):
+        return _float(place.longitude)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_opening_hours(self, place):
+        schedule = getattr(place, "schedule", None) if _has_related(place, "schedule") else None
+        if schedule is None:
+            return None
+        text, _why = osm_export(schedule)
+        return text or None
+
+    @extend_schema_field(OfferSummarySerializer(many=True))
+    def get_offers(self, place):
+        offers = getattr(place, "live_offers", None)
+        if offers is None:
+            offers = place.offers.exclude(status=ServiceOffer.Status.ENDED).select_related(
+                "kind", "provider"
+            )
+        return OfferSummarySerializer(offers, many=True).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, place):
+        return public_url(self.context.get("request"), place.slug)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_distance_km(self, place):
+        distance = getattr(place, "distance_km", None)
+        return None if distance is None else round(float(distance), 3)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_updated_at(self, place):
+        return iso(place.updated_at)
+
+
+def _has_related(instance, name: str) -> bool:
+    try:
+        getattr(instance, name)
+    except Exception:  # RelatedObjectDoesNotExist
+        return False
+    return True
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    place = serializers.UUIDField(source="place.public_id")
+    place_name = serializers.CharField(source="place.name")
+    service_kind = serializers.CharField(source="kind.slug")
+    service_kind_name = serializers.CharField(source="kind.name")
+    profile = serializers.CharField(source="kind.profile")
+    provider = serializers.CharField(source="provider.slug")
+    provider_name = serializers.CharField(source="provider.name")
+    opening_hours = serializers.SerializerMethodField()
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    updated_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceOffer
+        fields = [
+            "id",
+            "place",
+            "place_name",
+            "service_kind",
+            "service_kind_name",
+            "profile",
+            "provider",
+            "provider_name",
+            "level",
+            "mediator_kind",
+            "audiences",
+            "fees",
+            "fees_details",
+            "access_modes",
+            "appointment_url",
+            "description",
+            "status",
+            "suspended_until",
+            "opening_hours",
+            "latitude",
+            "longitude",
+            "version",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_opening_hours(self, offer):
+        schedule = getattr(offer, "schedule", None) if _has_related(offer, "schedule") else None
+        if schedule is None:
+            return None
+        text, _why = osm_export(schedule)
+        return text or None
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_latitude(self, offer):
+        return _float(offer.place.latitude)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_longitude(self, offer):
+        return _float(offer.place.longitude)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_updated_at(self, offer):
+        return iso(offer.updated_at)
+
+
+# ------------------------------------------------------------------------------- writes
+
+
+class ReportingSerializer(serializers.Serializer):
+    """Unknown input fields are ignored and reported in `unknown_fields`, never fatal."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        data = kwargs.get("data")
+        self.unknown_fields = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"__all__": [_("Expected a JSON object.")]}, code="invalid"
+            )
+        return super().to_internal_value(data)
+
+
+class VersionField(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault(
+            "help_text",
+            "The version you started from (or send it as If-Match); a stale one gets 412/409.",
+        )
+        super().__init__(**kwargs)
+
+
+class PlaceWriteSerializer(ReportingSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.SlugField(max_length=120, required=False, allow_blank=True)
+    short_description = serializers.CharField(max_length=280, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    origin = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    commune = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    insee_code = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+    itinerant = serializers.BooleanField(required=False)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    website = serializers.URLField(required=False, allow_blank=True)
+    wheelchair = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    accessibility_notes = serializers.CharField(required=False, allow_blank=True)
+    legal_id = serializers.CharField(max_length=14, required=False, allow_blank=True)
+    typologies = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, max_length=20
+    )
+    networks = serializers.ListField(
+        child=serializers.SlugField(max_length=80), required=False, max_length=50
+    )
+    profiles = serializers.DictField(
+        child=serializers.DictField(allow_null=True), required=False, allow_empty=True
+    )
+    version = VersionField()
+
+    RELATIONS = ("typologies", "networks", "profiles", "version")
+
+    def validate_networks(self, value):
+        found = {n.slug: n for n in Network.objects.filter(slug__in=value)}
+        unknown = [s for s in value if s not in found]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown network: %(v)s.") % {"v": ", ".join(unknown)}
+            )
+        return [found[s] for s in value]
+
+    def validate_profiles(self, value):
+        unknown = [k for k in value if k not in PROFILE_MODELS]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown profile: %(v)s.") % {"v": ", ".join(unknown)}
+            )
+        return value
+
+    def place_data(self) -> dict:
+        return {k: v for k, v in self.validated_data.items() if k not in self.RELATIONS}
+
+
+class OfferWriteSerializer(ReportingSerializer):
+    place = serializers.UUIDField(required=False, help_text="The place (only on creation).")
+    service_kind = serializers.SlugField(required=False, help_text="A service-kind slug.")
+    level = serializers.CharField(required=False, allow_blank=True)
+    mediator_kind = serializers.CharField(required=False, allow_blank=True)
+    audiences = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, max_length=20
+    )
+    fees = serializers.CharField(required=False)
+    fees_details = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    access_modes = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, max_length=10
+    )
+    appointment_url = serializers.URLField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    version = VersionField()
+
+    def offer_data(self) -> dict:
+        data = {
+            k: v
+            for k, v in self.validated_data.items()
+            if k not in ("place", "service_kind", "version")
+        }
+        if "service_kind" in self.validated_data:
+            data["kind"] = self.validated_data["service_kind"]
+        return data
+
+
+class ScheduleWriteSerializer(ReportingSerializer):
+    rules = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        max_length=100,
+        help_text="Structured rules (see docs/scheduling.md); or give `osm`.",
+    )
+    osm = serializers.CharField(
+        required=False, max_length=2000, help_text="An OSM opening_hours string."
+    )
+    public_holidays = serializers.ChoiceField(
+        choices=["closed", "open", "special"], required=False, default="closed"
+    )
+    holiday_times = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10
+    )
+    holiday_zone = serializers.ChoiceField(choices=["", "A", "B", "C"], required=False, default="")
+    version = VersionField(help_text="The schedule's version (0 when it has none yet).")
+
+    def validate(self, attrs):
+        if ("rules" in attrs) == ("osm" in attrs):
+            raise serializers.ValidationError(
+                {"rules": [_("Give either `rules` or `osm`, not both.")]}
+            )
+        return attrs
+
+
+class SuggestionWriteSerializer(ReportingSerializer):
+    kind = serializers.ChoiceField(choices=["correction", "new_place"])
+    place = serializers.UUIDField(required=False, help_text="The place to correct.")
+    data = serializers.DictField(required=False, default=dict)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = inline_serializer(
+        "ErrorBody",
+        {
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "fields": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField())
+            ),
+        },
+    )

@@ -1,0 +1,241 @@
+"""The residents' search: composes the domain selectors; owns no business rule.
+
+`run_search` turns a valid SearchForm into a queryset of published places; `page_cards`
+loads what the result cards show for one page in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Value as V
+from django.db.models.functions import Cast, Floor
+from django.db.models.lookups import Lookup
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.geo import distance_km, within
+from places.models import Network, Place, Typology, normalize_text
+from places.selectors import communes_in_registry, search_places
+from scheduling.selectors import OutsideWindow, open_places, window_bounds
+from scheduling.status import statuses_for
+from services.models import ServiceOffer
+from services.needs import kinds_for
+from services.selectors import available_offers
+
+PER_PAGE = 20
+
+
+def published() -> QuerySet[Place]:
+    return Place.objects.filter(status=Place.Status.PUBLISHED)
+
+
+def filter_choices() -> tuple[list[Network], list[tuple[str, str]]]:
+    """Networks and communes that have published places (two queries)."""
+    networks = list(
+        Network.objects.filter(places__status=Place.Status.PUBLISHED).distinct().order_by("name")
+    )
+    return networks, communes_in_registry(published())
+
+
+class _Like(Lookup):
+    """SQL LIKE with a pattern we build (wildcards kept), on normalised text."""
+
+    lookup_name = "lp_like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def one_typo_patterns(word: str) -> list[str]:
+    """LIKE patterns matching `word` with one letter wrong, missing, extra or swapped."""
+    n = len(word)
+    patterns = set()
+    for i in range(n):
+        patterns.add(word[:i] + "_" + word[i + 1 :])  # one letter wrong
+        patterns.add(word[:i] + word[i + 1 :])  # one letter too many in what was typed
+        if i:
+            patterns.add(word[:i] + "_" + word[i:])  # one letter missing
+        if i < n - 1:
+            patterns.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])  # swapped
+    return sorted(f"%{p}%" for p in patterns if len(p) >= 3)
+
+
+def tolerant_text(queryset: QuerySet[Place], q: str) -> QuerySet[Place]:
+    """Every word of `q` found with at most one typo (words of 5 letters or more)."""
+    for word in normalize_text(q).split():
+        word = re.sub(r"[^0-9a-z]", "", word)
+        if len(word) < 5:
+            queryset = queryset.filter(search_text__contains=word)
+            continue
+        condition = Q()
+        for pattern in one_typo_patterns(word):
+            condition |= _Like(F("search_text"), V(pattern))
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+@dataclass
+class Search:
+    queryset: QuerySet[Place]
+    at: datetime.datetime | None = None
+    point: tuple[float, float] | None = None
+    kinds: set[str] = field(default_factory=set)
+    tolerant: bool = False  # results found with close spellings
+    errors: list[str] = field(default_factory=list)
+
+
+def window_text() -> str:
+    lo, hi = window_bounds()
+    first = timezone.localtime(lo).date()
+    last = timezone.localtime(hi).date() - datetime.timedelta(days=1)
+    return _("Opening hours are known from %(first)s to %(last)s: choose a day in between.") % {
+        "first": _date_words(first),
+        "last": _date_words(last),
+    }
+
+
+def _date_words(day: datetime.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "DATE_FORMAT")
+
+
+def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Search:
+    """Filters of one filter combine with OR, filters with AND; `fixed` adds embed filters.
+
+    `form` is a valid SearchForm (or EmbedForm); its cleaned data drive the query.
+    """
+    data = {**form.cleaned_data, **(fixed or {})}
+
+    def listed(name):
+        value = data.get(name) or []
+        return [value] if isinstance(value, str) else list(value)
+
+    queryset = search_places(
+        published(),
+        typologies=listed("typology"),
+        profiles=listed("profile"),
+        communes=listed("commune"),
+        networks=listed("network"),
+    )
+    search = Search(queryset)
+    kinds = kinds_for(listed("need"))
+    search.kinds = kinds
+    if kinds or data.get("free"):
+        offers = available_offers(on=timezone.localdate(now))
+        if kinds:
+            offers = offers.filter(kind__slug__in=kinds)
+        if data.get("free"):
+            offers = offers.filter(fees=ServiceOffer.Fees.FREE)
+        queryset = queryset.filter(Exists(offers.filter(place_id=OuterRef("pk"))))
+    if data.get("wheelchair"):
+        queryset = queryset.filter(wheelchair=Place.Wheelchair.YES)
+    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
+    if at is not None:
+        try:
+            queryset = open_places(at, queryset)
+            search.at = at
+        except OutsideWindow:
+            search.errors.append(window_text())
+            queryset = queryset.none()
+    point = getattr(form, "point", None)
+    if point is not None:
+        queryset = within(queryset, point[0], point[1], form.radius_km)
+        search.point = point
+    else:
+        queryset = queryset.order_by("name", "pk")
+    q = (data.get("q") or "").strip()
+    if q:
+        exact = search_places(queryset, q=q)
+        if exact.exists():
+            queryset = exact
+        else:
+            queryset = tolerant_text(queryset, q)
+            search.tolerant = True
+    search.queryset = queryset
+    return search
+
+
+def page_cards(places: list[Place], search: Search, now: datetime.datetime) -> list[dict]:
+    """What each result card shows, for one page: 2 queries + the 3 of statuses_for.
+
+    The places come from a queryset with `typologies` and matching offers prefetched
+    (see `card_queryset`).
+    """
+    statuses = statuses_for(places, search.at or now)
+    return [
+        {
+            "place": place,
+            "distance_km": distance_km(place),
+            "status": statuses[place.pk],
+            "offers": getattr(place, "matching_offers", []),
+        }
+        for place in places
+    ]
+
+
+def card_queryset(queryset: QuerySet[Place], search: Search, now) -> QuerySet[Place]:
+    """Prefetch the typologies and, when a need is chosen, the offers that meet it."""
+    queryset = queryset.prefetch_related(
+        Prefetch("typologies", queryset=Typology.objects.order_by("position"))
+    )
+    if search.kinds:
+        offers = (
+            available_offers(on=timezone.localdate(now))
+            .filter(kind__slug__in=search.kinds)
+            .select_related("kind", "provider")
+            .order_by("kind__position", "provider__name", "pk")
+        )
+        queryset = queryset.prefetch_related(
+            Prefetch("offers", queryset=offers, to_attr="matching_offers")
+        )
+    return queryset
+
+
+# -- map markers ------------------------------------------------------------------------
+
+# A grid cell is a quarter of a map tile (64 px), so markers never overlap much.
+CELLS_PER_TILE = 4
+
+
+def map_markers(queryset: QuerySet[Place], bbox: tuple[float, float, float, float], zoom: int):
+    """Markers in a bounding box, grouped in SQL by grid cell: one query at any size.
+
+    Returns dicts: {"lat", "lon", "count"} plus "name" and "slug" for a cell of one place.
+    """
+    west, south, east, north = bbox
+    cell = 360.0 / (2**zoom) / CELLS_PER_TILE
+    lat = Cast(F("latitude"), FloatField())
+    lon = Cast(F("longitude"), FloatField())
+    rows = (
+        queryset.filter(
+            latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+        )
+        .order_by()
+        .annotate(cx=Floor((lon - V(west)) / V(cell)), cy=Floor((lat - V(south)) / V(cell)))
+        .values("cx", "cy")
+        .annotate(
+            count=Count("pk"),
+            lat_sum=Sum(lat, output_field=FloatField()),
+            lon_sum=Sum(lon, output_field=FloatField()),
+            name=Min("name"),
+            slug=Min("slug"),
+        )
+    )
+    markers = []
+    for row in rows:
+        marker = {
+            "lat": round(row["lat_sum"] / row["count"], 6),
+            "lon": round(row["lon_sum"] / row["count"], 6),
+            "count": row["count"],
+        }
+        if row["count"] == 1:
+            marker.update({"name": row["name"], "slug": row["slug"]})
+        markers.append(marker)
+    return markers

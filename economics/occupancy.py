@@ -1,0 +1,158 @@
+"""Occupancy of a place: offered and used capacity-hours, by space, week, month and hour.
+
+Definitions (docs/economics.md):
+- offered capacity-hours of a space = its capacity × the hours the place is open in the
+  period (from the calendar: rules, public holidays and closures applied);
+- used capacity-hours = the `hours_used` of the attendance rows of the space;
+- occupancy rate = used ÷ offered; spare = offered − used.
+Durations are measured in UTC, so a 25-hour autumn Sunday counts 25 hours.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from economics.availability import hour_pieces, hours, place_open_intervals
+from economics.indicators import ratio
+from economics.models import Attendance
+from places.models import Place
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+@dataclass
+class Bucket:
+    key: str
+    open_hours: Decimal = Decimal("0")
+    offered: Decimal = Decimal("0")
+    used: Decimal = Decimal("0")
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.used, self.offered)
+
+    @property
+    def spare(self) -> Decimal:
+        return max(self.offered - self.used, Decimal("0"))
+
+
+@dataclass
+class Report:
+    first: datetime.date
+    stop: datetime.date
+    open_hours: Decimal
+    capacity: int
+    total: Bucket
+    spaces: list[tuple[object, Bucket]] = field(default_factory=list)
+    weeks: list[Bucket] = field(default_factory=list)
+    months: list[Bucket] = field(default_factory=list)
+    visits: int = 0
+    uses: int = 0
+    # 7 × 24 capacity-hours (Monday first, local hours)
+    offered_grid: list[list[float]] = field(default_factory=list)
+    used_grid: list[list[float]] = field(default_factory=list)
+
+
+def report(place: Place, first: datetime.date, stop: datetime.date, *, window=None) -> Report:
+    """Occupancy of a place over local days [first, stop)."""
+    intervals = place_open_intervals(place, first, stop, window=window)
+    spaces = list(place.spaces.all())
+    capacity = sum(s.capacity for s in spaces)
+    offered = [[0.0] * 24 for _ in range(7)]
+    used = [[0.0] * 24 for _ in range(7)]
+    open_by_day: dict[datetime.date, list[tuple[int, float]]] = defaultdict(list)
+    day_open: dict[datetime.date, float] = defaultdict(float)
+    for weekday, hour, day, length in hour_pieces(intervals):
+        offered[weekday][hour] += capacity * length
+        open_by_day[day].append((hour, length))
+        day_open[day] += length
+    rows = list(
+        Attendance.objects.filter(place=place, date__gte=first, date__lt=stop).order_by("date")
+    )
+    used_by_space: dict[int, Decimal] = defaultdict(Decimal)
+    used_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
+    visits = uses = 0
+    for row in rows:
+        visits += row.visits
+        uses += row.uses
+        if row.space_id is None:
+            continue
+        used_by_space[row.space_id] += row.hours_used
+        used_by_day[row.date] += row.hours_used
+        if row.slot_start is not None:
+            a = row.slot_start.hour + row.slot_start.minute / 60
+            b = row.slot_end.hour + row.slot_end.minute / 60
+            spread = [(h, min(b, h + 1) - max(a, h)) for h in range(int(a), 24) if h < b]
+        else:
+            spread = open_by_day.get(row.date, [])
+        total = sum(length for _h, length in spread)
+        for hour, length in spread:
+            used[row.date.weekday()][hour] += float(row.hours_used) * length / total
+
+    def bucket(key: str, days: list[datetime.date]) -> Bucket:
+        open_h = sum(day_open.get(d, 0.0) for d in days)
+        return Bucket(
+            key=key,
+            open_hours=_dec(open_h),
+            offered=_dec(open_h * capacity),
+            used=sum((used_by_day.get(d, Decimal("0")) for d in days), Decimal("0")),
+        )
+
+    all_days = [first + datetime.timedelta(days=i) for i in range((stop - first).days)]
+    weeks: dict[str, list] = defaultdict(list)
+    months: dict[str, list] = defaultdict(list)
+    for day in all_days:
+        iso = day.isocalendar()
+        weeks[f"{iso.year}-W{iso.week:02d}"].append(day)
+        months[f"{day:%Y-%m}"].append(day)
+    open_hours = _dec(hours(intervals))
+    return Report(
+        first=first,
+        stop=stop,
+        open_hours=open_hours,
+        capacity=capacity,
+        total=bucket("total", all_days),
+        spaces=[
+            (
+                s,
+                Bucket(
+                    key=str(s.pk),
+                    open_hours=open_hours,
+                    offered=open_hours * s.capacity,
+                    used=used_by_space.get(s.pk, Decimal("0")),
+                ),
+            )
+            for s in spaces
+        ],
+        weeks=[bucket(k, v) for k, v in weeks.items()],
+        months=[bucket(k, v) for k, v in months.items()],
+        visits=visits,
+        uses=uses,
+        offered_grid=offered,
+        used_grid=used,
+    )
+
+
+def month_summary(place: Place, month: datetime.date) -> dict:
+    """The stored form of one month (economics.models.OccupancyMonth)."""
+    r = report(place, month, next_month(month))
+    return {
+        "offered_hours": r.total.offered,
+        "used_hours": r.total.used,
+        "open_hours": r.open_hours,
+        "visits": r.visits,
+        "uses": r.uses,
+        "heat": {
+            "offered": [[round(v, 3) for v in day] for day in r.offered_grid],
+            "used": [[round(v, 3) for v in day] for day in r.used_grid],
+        },
+    }

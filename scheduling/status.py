@@ -1,0 +1,189 @@
+"""Today's status of many places in words ("open until 17 h", "opens Tuesday at 9 h").
+
+`statuses_for(places, at)` answers for a whole page of results in three queries whatever
+its length: the calendar window, the place-level calendar rows around `at`, and which of
+the places have opening hours at all. It reads only the materialised calendar, so it is
+exact inside the window and says "unknown" outside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from scheduling.materialise import MAX_ROW_LENGTH, local_zone
+from scheduling.models import OpeningInterval, Schedule
+from scheduling.selectors import format_time, window_bounds
+
+# How far ahead "opens Tuesday at 9 h" looks: a week and a day covers every weekly rule.
+LOOK_AHEAD = datetime.timedelta(days=8)
+
+
+def clock() -> datetime.datetime:
+    """The current instant; the one place tests patch to freeze "now"."""
+    return timezone.now()
+
+
+def _weekday(index: int) -> str:
+    # Weekday names as they appear inside a sentence ("opens Tuesday at 9 h").
+    return [
+        pgettext("in a sentence", "Monday"),
+        pgettext("in a sentence", "Tuesday"),
+        pgettext("in a sentence", "Wednesday"),
+        pgettext("in a sentence", "Thursday"),
+        pgettext("in a sentence", "Friday"),
+        pgettext("in a sentence", "Saturday"),
+        pgettext("in a sentence", "Sunday"),
+    ][index]
+
+
+def _clock_time(moment: datetime.datetime) -> str:
+    local = timezone.localtime(moment, local_zone())
+    minutes = local.hour * 60 + local.minute
+    return format_time(minutes)
+
+
+@dataclass(frozen=True)
+class PlaceStatus:
+    """Where a place stands at `at`; `text` says it in the reader's language."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    CLOSED_EXCEPTIONALLY = "closed_exceptionally"
+    UNKNOWN = "unknown"
+
+    state: str
+    at: datetime.datetime
+    until: datetime.datetime | None = None  # end of the current opening (when open)
+    next_opening: datetime.datetime | None = None  # when closed, the next opening ahead
+    reason: str = ""  # the closure's reason residents read
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.OPEN
+
+    def _when(self, moment: datetime.datetime) -> tuple[str, dict]:
+        tz = local_zone()
+        day = timezone.localtime(moment, tz).date()
+        today = timezone.localtime(self.at, tz).date()
+        values = {"time": _clock_time(moment), "day": _weekday(day.weekday())}
+        if day == today:
+            return "today", values
+        if day == today + datetime.timedelta(days=1):
+            return "tomorrow", values
+        return "day", values
+
+    @property
+    def next_text(self) -> str:
+        """ "opens Tuesday at 9 h", or "" when no opening is known in the coming week."""
+        if self.next_opening is None:
+            return ""
+        which, values = self._when(self.next_opening)
+        if which == "today":
+            return _("opens today at %(time)s") % values
+        if which == "tomorrow":
+            return _("opens tomorrow at %(time)s") % values
+        return _("opens %(day)s at %(time)s") % values
+
+    @property
+    def text(self) -> str:
+        """The status in words, never a colour: "open until 17 h", "closed"..."""
+        if self.state == self.OPEN:
+            if self.until is None:
+                return _("open")
+            which, values = self._when(self.until)
+            if which == "today":
+                return _("open until %(time)s") % values
+            if which == "tomorrow":
+                return _("open until tomorrow %(time)s") % values
+            return _("open until %(day)s %(time)s") % values
+        if self.state == self.CLOSED_EXCEPTIONALLY:
+            if self.reason:
+                return _("closed exceptionally: %(reason)s") % {"reason": self.reason}
+            return _("closed exceptionally")
+        if self.state == self.UNKNOWN:
+            return _("opening hours not known")
+        return self.next_text or _("closed")
+
+    @property
+    def full_text(self) -> str:
+        """`text`, followed by the next opening when the place is closed by exception."""
+        if self.state == self.CLOSED_EXCEPTIONALLY and self.next_opening is not None:
+            return _("%(status)s, %(next)s") % {"status": self.text, "next": self.next_text}
+        return self.text
+
+
+def _merge(periods: list[tuple[datetime.datetime, datetime.datetime]]):
+    """Join rows cut at local midnight back into continuous openings."""
+    out: list[list[datetime.datetime]] = []
+    for start, end in periods:
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return out
+
+
+def statuses_for(places: Iterable, at: datetime.datetime | None = None) -> dict:
+    """{place id: PlaceStatus} at the aware instant `at` (default: now), in three queries.
+
+    `places` may be Place objects or ids. Only the place's general hours count (not the
+    hours of its services). Outside the materialised window every status is "unknown".
+    """
+    at = at or clock()
+    ids = [getattr(p, "pk", p) for p in places]
+    if not ids:
+        return {}
+    lo, hi = window_bounds()  # query 1: the window row
+    if not lo <= at < hi:
+        return {pk: PlaceStatus(PlaceStatus.UNKNOWN, at) for pk in ids}
+    # query 2: the rows of these places around `at`. Only (place, start) is asked of the
+    # database so that it ranges over the `interval_place_start` index for each place;
+    # with "offer IS NULL" in the query SQLite prefers the (offer, start) index, which
+    # spans every place of the registry. Offer rows are dropped here.
+    rows = (
+        OpeningInterval.objects.filter(
+            place_id__in=ids, start__gt=at - MAX_ROW_LENGTH, start__lt=at + LOOK_AHEAD
+        )
+        .order_by("place_id", "start")
+        .values_list("place_id", "offer_id", "start", "end", "kind", "comment")
+    )
+    opens: dict[int, list] = {}
+    closures: dict[int, str] = {}
+    for place_id, offer_id, start, end, kind, comment in rows:
+        if offer_id is not None or kind == OpeningInterval.Kind.EVENT:
+            continue
+        if kind == OpeningInterval.Kind.OPEN:
+            opens.setdefault(place_id, []).append((start, end))
+        elif start <= at < end:
+            closures[place_id] = comment
+    # query 3: which places have hours at all ("closed" and "not known" differ)
+    scheduled = set(Schedule.objects.filter(place_id__in=ids).values_list("place_id", flat=True))
+    out = {}
+    for pk in ids:
+        periods = _merge(opens.get(pk, []))
+        current = next((p for p in periods if p[0] <= at < p[1]), None)
+        upcoming = next((p[0] for p in periods if p[0] > at), None)
+        if pk not in scheduled:
+            out[pk] = PlaceStatus(PlaceStatus.UNKNOWN, at)
+        elif pk in closures:
+            out[pk] = PlaceStatus(
+                PlaceStatus.CLOSED_EXCEPTIONALLY, at, next_opening=upcoming, reason=closures[pk]
+            )
+        elif current is not None:
+            # An opening running past the look-ahead has no end we can state.
+            ends = current[1] if current[1] < at + LOOK_AHEAD - MAX_ROW_LENGTH else None
+            out[pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends)
+        else:
+            out[pk] = PlaceStatus(PlaceStatus.CLOSED, at, next_opening=upcoming)
+    return out
+
+
+def status_of(place, at: datetime.datetime | None = None) -> PlaceStatus:
+    """The status of one place (see statuses_for)."""
+    return statuses_for([place], at)[place.pk]

@@ -1,0 +1,121 @@
+"""The directory's pages cost a fixed number of queries whatever the number of results."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.directory.conftest import _kind, make_place
+from tests.factories import ServiceOfferFactory
+
+SEARCH = "/lieux/?open=now&lat=45.76&lon=4.85&radius=10&need=ordinateur"
+
+
+@pytest.fixture
+def more_places(registry, registry_admin, organisation):
+    """Twelve more open places near the centre, each with a computer access, in the network."""
+    for i in range(12):
+        place = make_place(
+            registry_admin,
+            name=f"Espace numérique {i:02d}",
+            organisation=organisation,
+            lat=f"45.7{i:02d}000",
+            lon="4.850000",
+            networks=[registry["network"]],
+        )
+        ServiceOfferFactory(place=place, kind=_kind("acces-equipement"), fees="free")
+    return registry
+
+
+def _search_queries(django_assert_num_queries, client, expected_results):
+    # 1 networks having published places (filter choices)
+    # 2 communes having published places (filter choices)
+    # 3 the calendar window (open_places checks the instant is inside it)
+    # 4 COUNT of the results (paginator)
+    # 5 the page of places (filters, open-now subquery, distance order)
+    # 6 their typologies (prefetch)
+    # 7 their offers meeting the need (prefetch)
+    # 8 the calendar window again (statuses_for)
+    # 9 the place-level calendar rows around now for the page's places
+    # 10 which of them have opening hours at all
+    with django_assert_num_queries(10):
+        response = client.get(SEARCH)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="place-card"') == expected_results
+
+
+def test_search_query_count_is_constant(client, registry, django_assert_num_queries):
+    _search_queries(django_assert_num_queries, client, 1)
+
+
+def test_search_query_count_is_constant_with_more_results(
+    client, more_places, django_assert_num_queries
+):
+    _search_queries(django_assert_num_queries, client, 13)
+
+
+def _place_queries(django_assert_num_queries, client):
+    # 1 the place with its organisation and profiles
+    # 2 its typologies, 3 its networks (prefetch)
+    # 4 its live offers with kind, category and provider
+    # 5 which of the offers have hours of their own (one timetable query each if so)
+    # 6 its schedule (JSON-LD), 7 its schedule again (week_timetable), 8 its upcoming exceptions
+    # 9 the other published places of its networks
+    # 10 the calendar window, 11 its calendar rows around now, 12 whether it has hours (status)
+    with django_assert_num_queries(12):
+        response = client.get("/lieux/mediatheque-jean-mace/")
+    assert response.status_code == 200
+
+
+def test_place_query_count(client, registry, django_assert_num_queries):
+    _place_queries(django_assert_num_queries, client)
+
+
+def test_place_query_count_with_more_offers_and_network_places(
+    client, more_places, django_assert_num_queries
+):
+    for slug in ("caf", "france-travail", "impots"):
+        ServiceOfferFactory(place=more_places["mediatheque"], kind=_kind(slug))
+    _place_queries(django_assert_num_queries, client)
+
+
+def _listing_queries(django_assert_num_queries, client, url, expected_results):
+    # 1 the network (or the commune's name), 2 COUNT, 3 the page of places, 4 typologies,
+    # 5 the calendar window, 6 calendar rows around now, 7 which places have hours
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.content.decode().count('class="place-card"') == expected_results
+
+
+@pytest.mark.parametrize("url", ["/reseaux/france-services/", "/communes/69123/"])
+def test_network_and_commune_query_counts(client, registry, django_assert_num_queries, url):
+    _listing_queries(django_assert_num_queries, client, url, 2 if "reseaux" in url else 4)
+
+
+@pytest.mark.parametrize("url", ["/reseaux/france-services/", "/communes/69123/"])
+def test_network_and_commune_query_counts_with_more_places(
+    client, more_places, django_assert_num_queries, url
+):
+    _listing_queries(django_assert_num_queries, client, url, 14 if "reseaux" in url else 16)
+
+
+def test_search_is_paginated_and_pages_keep_the_filters(client, more_places, monkeypatch):
+    monkeypatch.setattr("directory.views.PER_PAGE", 5)
+    url = "/lieux/?lat=45.76&lon=4.85&radius=50"
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "17 places found" in body
+    assert body.count('class="place-card"') == 5
+    assert "Page 1 of 4" in body
+    assert 'href="?lat=45.76&amp;lon=4.85&amp;radius=50&amp;page=2" rel="next"' in body
+    last = client.get(url + "&page=4", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert last.count('class="place-card"') == 2
+
+
+def test_place_page_shows_ten_network_neighbours_and_a_link_to_all(client, more_places):
+    body = client.get("/lieux/mediatheque-jean-mace/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = body.split('id="networks-title"')[1]
+    assert section.count('<li><a href="/lieux/') == 10
+    assert (
+        'href="/lieux/espace-numerique-00/"' not in section
+        or "France Services Guillotière" in section
+    )
+    assert "All the places of this network" in section

@@ -1,0 +1,65 @@
+"""open_places_near: open at an instant, within a radius, nearest first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from places.models import Place
+from scheduling import actions, selectors
+from tests.factories import PlaceFactory, ServiceOfferFactory
+from tests.scheduling.conftest import paris
+
+CENTRE = (45.7578, 4.8320)
+MORNINGS = [{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["09:00-12:00"]}]
+AFTERNOONS = [{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["14:00-18:00"]}]
+
+
+def _place(staff, name, dlat, rules):
+    place = PlaceFactory(
+        name=name,
+        latitude=Decimal(f"{CENTRE[0] + dlat:.6f}"),
+        longitude=Decimal(f"{CENTRE[1]:.6f}"),
+    )
+    actions.schedule_set_rules(user=staff, place=place, rules=rules)
+    return place
+
+
+def test_open_places_near(window, staff):
+    _place(staff, "open, 2 km", 0.018, MORNINGS)
+    _place(staff, "open, 1 km", -0.009, MORNINGS)
+    _place(staff, "open, 11 km", 0.1, MORNINGS)
+    _place(staff, "closed, 1 km", 0.009, AFTERNOONS)
+    # Open through one of its offers only: the place's own hours decide.
+    offered = _place(staff, "offer open, 1 km", 0.0095, AFTERNOONS)
+    actions.schedule_set_rules(user=staff, offer=ServiceOfferFactory(place=offered), rules=MORNINGS)
+
+    found = selectors.open_places_near(paris(2025, 3, 4, 10), *CENTRE, 5)
+
+    assert [p.name for p in found] == ["open, 1 km", "open, 2 km"]
+    assert [round(p.distance_km, 1) for p in found] == [1.0, 2.0]
+    at_three = selectors.open_places_near(paris(2025, 3, 4, 15), *CENTRE, 5)
+    assert [p.name for p in at_three] == ["closed, 1 km", "offer open, 1 km"]
+    narrowed = selectors.open_places_near(
+        paris(2025, 3, 4, 10), *CENTRE, 5, queryset=Place.objects.exclude(name="open, 1 km")
+    )
+    assert [p.name for p in narrowed] == ["open, 2 km"]
+
+
+def test_open_places_near_agrees_with_is_open(window, staff):
+    places = [
+        _place(staff, f"p{i}", 0.002 * i, MORNINGS if i % 2 else AFTERNOONS) for i in range(6)
+    ]
+    at = paris(2025, 3, 5, 11, 59)
+    expected = {p.pk for p in places if selectors.is_open(p, at)}
+    assert (
+        {p.pk for p in selectors.open_places_near(at, *CENTRE, 5)}
+        == expected
+        == {p.pk for p in places[1::2]}
+    )
+
+
+def test_open_places_near_outside_the_window(window):
+    with pytest.raises(selectors.OutsideWindow):
+        selectors.open_places_near(paris(2030, 1, 1, 10), *CENTRE, 5)
