@@ -4,6 +4,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read the English source strings, whatever translations are compiled."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
