@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from places.models import Suggestion
@@ -153,3 +155,76 @@ def test_done_when_phone_story(page, live_server, snap, assert_accessible, froze
     expect(page.get_by_role("link", name="04 72 11 22 33")).to_be_visible()
     snap(page, "corrected")
     assert Suggestion.objects.get().status == Suggestion.Status.ACCEPTED
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance, written here so the expectation does not reuse the search."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_done_when_on_the_demo_registry(page, live_server, snap, assert_accessible, frozen_now):
+    """The same story on the registry `make demo` loads (load_demo, default size)."""
+    from places.demo import DEMO_PASSWORD
+    from places.models import Place
+    from scheduling.selectors import is_open
+    from services.models import ServiceOffer
+
+    call_command("load_demo", verbosity=0)
+    candidates = []
+    for offer in ServiceOffer.objects.filter(
+        kind__slug="caf", status=ServiceOffer.Status.ACTIVE, place__status=Place.Status.PUBLISHED
+    ).select_related("place"):
+        place = offer.place
+        distance = _km(POINT, (float(place.latitude), float(place.longitude)))
+        if distance <= 5 and is_open(place, frozen_now):
+            candidates.append((distance, place.name, place, offer))
+    assert len(candidates) >= 2, "the demo should offer a choice of open CAF places"
+    _, _, nearest, caf_offer = min(candidates)
+    assert is_open(caf_offer, frozen_now), "the demo's CAF advisor is there on Tuesday mornings"
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile("CAF procedure")).click()
+    page.get_by_label("Open now").check()
+    page.get_by_text("Around a point (latitude, longitude)").click()
+    page.get_by_label("Latitude").fill(str(POINT[0]))
+    page.get_by_label("Longitude").fill(str(POINT[1]))
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(_cards(page)).to_have_count(len(candidates))
+    first = _cards(page).first
+    expect(first).to_contain_text(nearest.name)
+    assert_accessible(page)
+    snap(page, "nearest-open")
+    first.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(f"/lieux/{nearest.slug}/$"))
+
+    page.locator("summary", has_text="When: hours of").first.click()
+    expect(page.locator(".offer table.timetable tr", has_text="Tuesday").first).to_contain_text(
+        ADVISOR_HOURS
+    )
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()
+    with open(caught.value.path(), encoding="utf-8") as downloaded:
+        assert "BEGIN:VEVENT" in downloaded.read()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Report an error").click()
+    page.get_by_label("Message").fill("Le conseiller CAF vient aussi le jeudi.")
+    page.get_by_label("Phone", exact=True).fill("04 78 99 88 77")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you")
+
+    _log_in(page, live_server, "admin.demo", DEMO_PASSWORD)
+    page.get_by_role("link", name=re.compile(r"Suggestions \(\d+ pending\)")).click()
+    page.get_by_role("link", name=nearest.name).first.click()
+    page.get_by_role("button", name="Accept as proposed").click()
+    expect(page.get_by_role("status")).to_contain_text("accepted")
+    page.goto(f"{live_server.url}/lieux/{nearest.slug}/")
+    expect(page.get_by_role("link", name="04 78 99 88 77")).to_be_visible()
+    snap(page, "corrected")
+    nearest.refresh_from_db()
+    assert nearest.phone == "04 78 99 88 77"

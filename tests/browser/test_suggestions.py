@@ -17,10 +17,10 @@ pytestmark = [
 ]
 
 
-def _log_in(page, live_server, username):
+def _log_in(page, live_server, username, password=PASSWORD):
     page.goto(f"{live_server.url}/manage/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile("log in", re.I)).click()
     expect(page).to_have_url(re.compile(r"/manage/$"))
 
