@@ -198,8 +198,10 @@ class PlaceFilter(django_filters.FilterSet):
         return geo.in_bbox(queryset, *parse_bbox(value))
 
     def _open_at(self, queryset, name, at):
+        # `near` and `bbox` are declared first, so they have already narrowed the places.
+        narrowed = bool(self.form.data.get("near") or self.form.data.get("bbox"))
         try:
-            return open_places(at, queryset)
+            return open_places(at, queryset, narrowed=narrowed)
         except OutsideWindow as exc:
             raise ApiError(
                 400, "outside_calendar_window", str(exc), fields={name: [str(exc)]}

@@ -136,20 +136,21 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
         queryset = queryset.filter(Exists(offers.filter(place_id=OuterRef("pk"))))
     if data.get("wheelchair"):
         queryset = queryset.filter(wheelchair=Place.Wheelchair.YES)
-    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
-    if at is not None:
-        try:
-            queryset = open_places(at, queryset)
-            search.at = at
-        except OutsideWindow:
-            search.errors.append(window_text())
-            queryset = queryset.none()
+    # The circle before the hours: around a point, each place left in it is probed.
     point = getattr(form, "point", None)
     if point is not None:
         queryset = within(queryset, point[0], point[1], form.radius_km)
         search.point = point
     else:
         queryset = queryset.order_by("name", "pk")
+    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
+    if at is not None:
+        try:
+            queryset = open_places(at, queryset, narrowed=point is not None)
+            search.at = at
+        except OutsideWindow:
+            search.errors.append(window_text())
+            queryset = queryset.none()
     q = (data.get("q") or "").strip()
     if q:
         exact = search_places(queryset, q=q)

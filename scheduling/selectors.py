@@ -156,15 +156,42 @@ def _open_rows(at: datetime.datetime) -> QuerySet:
     )
 
 
-def open_places(at: datetime.datetime, queryset: QuerySet | None = None) -> QuerySet:
+def open_places(
+    at: datetime.datetime, queryset: QuerySet | None = None, *, narrowed: bool = False
+) -> QuerySet:
     """Places open at `at` (general hours), as a queryset to combine with other filters.
 
-    One subquery on OpeningInterval (index range scan on start). Raises OutsideWindow when
-    `at` is outside the materialised calendar.
+    By default one uncorrelated subquery on OpeningInterval: a range scan on `start` over
+    the rows around `at` of the whole registry, the right plan when the other filters keep
+    many places. With `narrowed=True` (the caller has already restricted `queryset` to a
+    few places, e.g. a box around a point), a correlated EXISTS probes each of those
+    places' rows on `interval_place_start` instead, so the cost follows the number of
+    places kept rather than the size of the registry. Raises OutsideWindow when `at` is
+    outside the materialised calendar.
     """
     _require_inside_window(at)
     queryset = Place.objects.all() if queryset is None else queryset
+    if narrowed:
+        return queryset.filter(Exists(_open_here(at)))
     return queryset.filter(pk__in=_open_rows(at).values("place_id"))
+
+
+def _open_here(at: datetime.datetime) -> QuerySet:
+    """The outer place's general-hours rows covering `at`, probed by (place, start)."""
+    return (
+        OpeningInterval.objects.filter(
+            place_id=OuterRef("pk"),
+            kind=OpeningInterval.Kind.OPEN,
+            start__lte=at,
+            start__gt=at - MAX_ROW_LENGTH,
+            end__gt=at,
+        )
+        # `offer_id + 0` is the same test as `offer_id IS NULL` but cannot use an index:
+        # without statistics SQLite would otherwise probe (offer_id, start), every place's
+        # rows, for each place in the box, instead of (place_id, start).
+        .alias(own_hours=ExpressionWrapper(F("offer_id") + 0, output_field=BigIntegerField()))
+        .filter(own_hours__isnull=True)
+    )
 
 
 def open_places_near(
@@ -186,23 +213,9 @@ def open_places_near(
     """
     _require_inside_window(at)
     queryset = Place.objects.all() if queryset is None else queryset
-    open_here = (
-        OpeningInterval.objects.filter(
-            place_id=OuterRef("pk"),
-            kind=OpeningInterval.Kind.OPEN,
-            start__lte=at,
-            start__gt=at - MAX_ROW_LENGTH,
-            end__gt=at,
-        )
-        # `offer_id + 0` is the same test as `offer_id IS NULL` but cannot use an index:
-        # without statistics SQLite would otherwise probe (offer_id, start), every place's
-        # rows, for each place in the box, instead of (place_id, start).
-        .alias(own_hours=ExpressionWrapper(F("offer_id") + 0, output_field=BigIntegerField()))
-        .filter(own_hours__isnull=True)
-    )
     # The box first: SQLite tests WHERE terms in order, so the probe runs only in the box.
     in_box = in_bounding_box(queryset, latitude, longitude, radius_km)
-    return nearest_first(in_box.filter(Exists(open_here)), latitude, longitude, radius_km)
+    return nearest_first(in_box.filter(Exists(_open_here(at))), latitude, longitude, radius_km)
 
 
 # -- wording ------------------------------------------------------------------------------

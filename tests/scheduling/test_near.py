@@ -63,3 +63,24 @@ def test_open_places_near_agrees_with_is_open(window, staff):
 def test_open_places_near_outside_the_window(window):
     with pytest.raises(selectors.OutsideWindow):
         selectors.open_places_near(paris(2030, 1, 1, 10), *CENTRE, 5)
+
+
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_both_forms_of_open_places_agree(window, staff, narrowed):
+    """The registry-wide subquery and the per-place probe give the same places at every
+    half hour of a day, including places open only through an offer and places closed."""
+    mornings = _place(staff, "mornings", 0.001, MORNINGS)
+    afternoons = _place(staff, "afternoons", 0.002, AFTERNOONS)
+    offered = _place(staff, "offer only in the morning", 0.003, AFTERNOONS)
+    actions.schedule_set_rules(user=staff, offer=ServiceOfferFactory(place=offered), rules=MORNINGS)
+    PlaceFactory(name="no hours")
+    for half_hours in range(48):
+        at = paris(2025, 3, 4, half_hours // 2, 30 * (half_hours % 2))
+        expected = {p.name for p in (mornings, afternoons, offered) if selectors.is_open(p, at)}
+        found = selectors.open_places(at, Place.objects.all(), narrowed=narrowed)
+        assert {p.name for p in found} == expected, at
+    # And it combines with other filters.
+    at = paris(2025, 3, 4, 10)
+    narrowed_qs = Place.objects.exclude(name="mornings")
+    assert not selectors.open_places(at, narrowed_qs, narrowed=narrowed).exists()
+    assert list(selectors.open_places(at, narrowed=narrowed)) == [mornings]
