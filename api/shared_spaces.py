@@ -6,6 +6,7 @@ Filters as on the public listing: kind, capacity, day and time, lat/lon and radi
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import token_of
+from api.errors import ApiError
 from economics import selectors
 from economics.filters import shared_space_query
 
@@ -77,9 +79,8 @@ class SharedSpaceList(APIView):
     def get(self, request):
         query, errors = shared_space_query(request.query_params)
         if errors:
-            return Response(
-                {"code": "invalid", "message": "Invalid parameters.", "fields": errors},
-                status=400,
+            raise ApiError(
+                400, "invalid_parameter", _("Invalid parameters: see “fields”."), fields=errors
             )
         audience = "partners" if token_of(request) is not None else "public"
         items = selectors.shared_spaces(audience=audience, **query)
