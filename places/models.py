@@ -189,7 +189,7 @@ class Place(models.Model):
     )
     origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices, blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
 
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -257,7 +257,12 @@ class Place(models.Model):
         ordering = ["name"]
         verbose_name = _("place")
         verbose_name_plural = _("places")
-        indexes = [models.Index(fields=["latitude", "longitude"], name="place_lat_lon")]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="place_lat_lon"),
+            # Public searches ask for published places in a box: one index answers both
+            # (and every status lookup, as its first column).
+            models.Index(fields=["status", "latitude", "longitude"], name="place_status_lat_lon"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

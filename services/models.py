@@ -186,7 +186,11 @@ class ServiceOffer(models.Model):
         ordering = ["kind__category__position", "kind__position", "provider__name", "id"]
         verbose_name = _("service offer")
         verbose_name_plural = _("service offers")
-        indexes = [models.Index(fields=["place", "status"], name="offer_place_status")]
+        indexes = [
+            models.Index(fields=["place", "status"], name="offer_place_status"),
+            # "Does this place offer one of these kinds?": probed once per place searched.
+            models.Index(fields=["place", "kind"], name="offer_place_kind"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="suspended") | models.Q(suspended_until__isnull=False),
