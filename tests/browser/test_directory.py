@@ -38,6 +38,30 @@ def _search_open_now_with_caf_near_the_point(page):
     page.get_by_role("button", name="Search", exact=True).click()
 
 
+def _from_home_caf_open_now_near_the_point(page, live_server):
+    """From the home page: the CAF need, open now, around POINT (default distance)."""
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile("CAF procedure")).click()
+    expect(page).to_have_url(re.compile(r"need=caf"))
+    page.get_by_label("Open now").check()
+    page.get_by_text("Around a point (latitude, longitude)").click()
+    page.get_by_label("Latitude").fill(str(POINT[0]))
+    page.get_by_label("Longitude").fill(str(POINT[1]))
+    page.get_by_role("button", name="Search", exact=True).click()
+
+
+def _advisor_hours_then_calendar_file(page):
+    """On a place page: the CAF advisor's Tuesday hours, then the .ics download."""
+    page.locator("summary", has_text="When: hours of").first.click()
+    expect(page.locator(".offer table.timetable tr", has_text="Tuesday").first).to_contain_text(
+        ADVISOR_HOURS
+    )
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()
+    with open(caught.value.path(), encoding="utf-8") as downloaded:
+        assert "BEGIN:VEVENT" in downloaded.read()
+
+
 def test_open_now_near_a_point(page, live_server, snap, assert_accessible, frozen_now):
     registry = build_registry()
     page.goto(f"{live_server.url}/")
@@ -115,28 +139,14 @@ def test_done_when_phone_story(page, live_server, snap, assert_accessible, froze
     the advisor is there, adds it to their calendar and reports an error; staff accept it."""
     registry = build_registry()
     assert page.viewport_size == {"width": 390, "height": 844}
-    page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name=re.compile("CAF procedure")).click()
-    expect(page).to_have_url(re.compile(r"need=caf"))
-    page.get_by_label("Open now").check()
-    page.get_by_text("Around a point (latitude, longitude)").click()
-    page.get_by_label("Latitude").fill(str(POINT[0]))
-    page.get_by_label("Longitude").fill(str(POINT[1]))
-    page.get_by_role("button", name="Search", exact=True).click()
+    _from_home_caf_open_now_near_the_point(page, live_server)
     first = _cards(page).first
     expect(first).to_contain_text(registry.open_caf.name)
     assert_accessible(page)
     snap(page, "nearest-open")
     first.get_by_role("link").click()
 
-    page.locator("summary", has_text="When: hours of").first.click()
-    expect(page.locator(".offer table.timetable tr", has_text="Tuesday").first).to_contain_text(
-        ADVISOR_HOURS
-    )
-    with page.expect_download() as caught:
-        page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()
-    with open(caught.value.path(), encoding="utf-8") as downloaded:
-        assert "BEGIN:VEVENT" in downloaded.read()
+    _advisor_hours_then_calendar_file(page)
     snap(page, "place")
 
     page.get_by_role("link", name="Report an error").click()
@@ -187,13 +197,7 @@ def test_done_when_on_the_demo_registry(page, live_server, snap, assert_accessib
     _, _, nearest, caf_offer = min(candidates)
     assert is_open(caf_offer, frozen_now), "the demo's CAF advisor is there on Tuesday mornings"
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name=re.compile("CAF procedure")).click()
-    page.get_by_label("Open now").check()
-    page.get_by_text("Around a point (latitude, longitude)").click()
-    page.get_by_label("Latitude").fill(str(POINT[0]))
-    page.get_by_label("Longitude").fill(str(POINT[1]))
-    page.get_by_role("button", name="Search", exact=True).click()
+    _from_home_caf_open_now_near_the_point(page, live_server)
     expect(_cards(page)).to_have_count(len(candidates))
     first = _cards(page).first
     expect(first).to_contain_text(nearest.name)
@@ -202,14 +206,7 @@ def test_done_when_on_the_demo_registry(page, live_server, snap, assert_accessib
     first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(f"/lieux/{nearest.slug}/$"))
 
-    page.locator("summary", has_text="When: hours of").first.click()
-    expect(page.locator(".offer table.timetable tr", has_text="Tuesday").first).to_contain_text(
-        ADVISOR_HOURS
-    )
-    with page.expect_download() as caught:
-        page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()
-    with open(caught.value.path(), encoding="utf-8") as downloaded:
-        assert "BEGIN:VEVENT" in downloaded.read()
+    _advisor_hours_then_calendar_file(page)
     assert_accessible(page)
 
     page.get_by_role("link", name="Report an error").click()
