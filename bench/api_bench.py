@@ -40,6 +40,7 @@ CENTRE = (45.76, 4.85)
 
 def generate(n: int, seed: int = 1) -> str:
     from places.models import Organisation, Place, Typology
+    from places.planner import refresh_planner_statistics
     from scheduling.materialise import local_zone
     from scheduling.models import OpeningInterval, Schedule
     from services.models import Provider, ServiceKind, ServiceOffer
@@ -99,6 +100,7 @@ def generate(n: int, seed: int = 1) -> str:
             end = datetime.datetime.combine(day, datetime.time(18), tzinfo=tz)
             rows.append(OpeningInterval(place=p, start=start, end=end))
     OpeningInterval.objects.bulk_create(rows, batch_size=5000)
+    refresh_planner_statistics()
     return kinds[0].slug
 
 

@@ -60,6 +60,7 @@ CENTRE = (45.76, 4.85)
 def generate(n: int, seed: int = 1) -> None:
     """N places around Lyon, each with general hours and about five offers with slots."""
     from places.models import Organisation, Place
+    from places.planner import refresh_planner_statistics
     from scheduling.models import Schedule
     from services.models import Provider, ServiceKind, ServiceOffer
 
@@ -106,6 +107,7 @@ def generate(n: int, seed: int = 1) -> None:
             schedule.rules = [r.to_dict() for r in rules_from_data(imported.rules)]
             schedule.public_holidays = imported.public_holidays
         Schedule.objects.bulk_update(batch, ["mode", "rules", "public_holidays"])
+    refresh_planner_statistics()
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> float:

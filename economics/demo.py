@@ -19,6 +19,7 @@ from economics.actions import occupancy_refresh
 from economics.models import Attendance, BudgetLine, SharingOffer, Space
 from places.demo import DEMO_ORGANISATIONS
 from places.models import Place
+from places.planner import refresh_planner_statistics
 
 # typology -> (spaces, costs {category: base €}, revenues {category: base €})
 PROFILES = {
@@ -159,4 +160,5 @@ def load_economics_demo(*, seed: int = 2024, year: int | None = None) -> dict:
     Attendance.objects.bulk_create(attendance, batch_size=5000)
     for place in places:
         occupancy_refresh(place=place, months=[month])
+    refresh_planner_statistics()
     return {"created": True, "spaces": len(spaces), "lines": len(lines), "offers": len(offers)}

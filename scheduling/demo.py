@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from places import demo as places_demo
 from places.models import Place
+from places.planner import refresh_planner_statistics
 from scheduling import actions
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import rules_from_data
@@ -280,6 +281,7 @@ def load_demo(
         write_schedules(
             generate_schedules(specs, offers, seed), by_key, user=context.admin, fast=fast
         )
+    refresh_planner_statistics()
     return _summary(created=True)
 
 

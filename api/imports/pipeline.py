@@ -37,6 +37,7 @@ from places.models import (
     Typology,
     normalize_text,
 )
+from places.planner import refresh_planner_statistics
 
 SAME_PLACE_METRES = 100
 NEARBY_METRES = 1000
@@ -619,4 +620,6 @@ def run_import(
             transaction.set_rollback(True)
     else:
         importer.run(source.rows(), source.convert, report)
+        if report.created + report.updated >= batch_size:
+            refresh_planner_statistics()
     return report

@@ -8,8 +8,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from places.models import Place
+from places.planner import refresh_planner_statistics
 from scheduling.actions import trim_unavailable_offers
 from scheduling.materialise import current_window, default_window, rebuild_places
+from scheduling.models import OpeningInterval
 from scheduling.school_holidays import SchoolCalendarNotCovered
 
 
@@ -55,6 +57,7 @@ class Command(BaseCommand):
                         failures.append((place_id, str(exc)))
             bar.update(len(chunk))
         bar.close()
+        refresh_planner_statistics(OpeningInterval)
         window.start, window.end = start, end
         window.rebuilt_at = timezone.now()
         window.save()
