@@ -223,29 +223,55 @@ def payload_for(change: ChangeRecord, event: str, place: Place) -> dict[str, Any
     return data
 
 
-def on_change_recorded(sender, instance: ChangeRecord, created: bool, **kwargs) -> None:
-    """post_save receiver: queue the deliveries once the write's transaction commits."""
-    if not created or instance.place_id is None:
-        return
-    event = event_for(instance)
+def _announcement(change: ChangeRecord) -> tuple[str, dict[str, Any]] | None:
+    """(event, payload) partners are told about for this history record, if any."""
+    if change.place_id is None:
+        return None
+    event = event_for(change)
     if event is None:
-        return
-    place = instance.place
+        return None
+    place = change.place
     withdrawn = event in ("place.archived", "place.deleted")
     if place.status != Place.Status.PUBLISHED and not withdrawn:
-        return  # drafts are nobody's business outside the staff
-    payload = payload_for(instance, event, place)
-    transaction.on_commit(lambda: enqueue(event, payload))
+        return None  # drafts are nobody's business outside the staff
+    return event, payload_for(change, event, place)
+
+
+def on_change_recorded(sender, instance: ChangeRecord, created: bool, **kwargs) -> None:
+    """post_save receiver: queue the deliveries once the write's transaction commits."""
+    if not created:
+        return
+    announcement = _announcement(instance)
+    if announcement is not None:
+        transaction.on_commit(lambda: enqueue_many([announcement]))
+
+
+def changes_recorded(changes: Iterable[ChangeRecord]) -> None:
+    """The same, for history written with bulk_create (imports), which sends no post_save:
+    every announcement of the batch queued at once, after the commit."""
+    announcements = [a for a in map(_announcement, changes) if a is not None]
+    if announcements:
+        transaction.on_commit(lambda: enqueue_many(announcements))
 
 
 def enqueue(event: str, payload: dict[str, Any], *, now: datetime.datetime | None = None) -> int:
     """One pending delivery per active subscription (of a live token) wanting `event`."""
+    return enqueue_many([(event, payload)], now=now)
+
+
+def enqueue_many(
+    announcements: list[tuple[str, dict[str, Any]]], *, now: datetime.datetime | None = None
+) -> int:
+    """`enqueue` for several events: the subscriptions are read once."""
     now = now or timezone.now()
-    subscriptions = WebhookSubscription.objects.filter(
-        active=True, token__revoked_at__isnull=True
-    ).only("id", "events")
+    subscriptions = list(
+        WebhookSubscription.objects.filter(active=True, token__revoked_at__isnull=True).only(
+            "id", "events"
+        )
+    )
     rows = [
         WebhookDelivery(subscription=s, event=event, payload=payload, next_attempt_at=now)
+        for event, payload in announcements
         for s in subscriptions
         if matches(s.events, event)
     ]

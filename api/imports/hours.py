@@ -15,6 +15,7 @@ import opening_hours
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from api import webhooks
 from api.models import ImportedHoursText
 from places.history import diff, snapshot
 from places.models import ChangeRecord, Place
@@ -240,6 +241,7 @@ def schedule_new_places(
             )
         )
     ChangeRecord.objects.bulk_create(changes)
+    webhooks.changes_recorded(changes)
     if schedules:
         rebuild_places_calendar([s.place_id for s in schedules])
     for place, text, origin in one_by_one:

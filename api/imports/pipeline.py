@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from api import webhooks
 from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
 from api.imports.hours import _apply_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
@@ -457,6 +458,11 @@ class Importer:
             Place.objects.filter(pk__in=[p.pk for p, *_rest in pending]).update(
                 status=Place.Status.PUBLISHED, version=2
             )
+            for place, *_rest in pending:
+                place.status, place.version = Place.Status.PUBLISHED, 2
+            # As through place_create then place_publish: partners hear of the
+            # publication, not of the draft's creation.
+            webhooks.changes_recorded(c for c in changes if c.action == ChangeRecord.Action.STATUS)
         # Hours of the new places: one calendar rebuild for the whole batch.
         refused = schedule_new_places(
             [(p, r.hours, r.source) for p, r, _n, _t in pending if r.hours],

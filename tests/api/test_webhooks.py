@@ -308,3 +308,62 @@ def test_staff_pages(admin_client_, outsider_client, viewer_client, token, recei
     response = admin_client_.post(f"/manage/partners/webhooks/{subscription.pk}/delete/")
     assert response.status_code == 302
     assert not WebhookSubscription.objects.exists()
+
+
+def test_imported_places_are_announced_like_published_ones(
+    tmp_path, token, organisation, django_capture_on_commit_callbacks
+):
+    """Imports write their history in bulk (no post_save): partners still hear of each new
+    published place and of its calendar, once, after the batch commits."""
+    from api.imports.pipeline import run_import
+
+    subscription = webhooks.subscription_create(
+        token=token, url="https://partner.example.org/h", events=["place.*", "calendar.changed"]
+    )
+    rows = [
+        {
+            "id": "a1",
+            "nom": "Espace A",
+            "latitude": 45.76,
+            "longitude": 4.85,
+            "code_postal": "69003",
+        },
+        {
+            "id": "b2",
+            "nom": "Espace B",
+            "latitude": 45.77,
+            "longitude": 4.86,
+            "code_postal": "69003",
+            "horaires": "Mo-Fr 09:00-12:00",
+        },
+    ]
+    path = tmp_path / "lmn.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert report.created == 2
+    sent = sorted(
+        (d.payload["place"]["name"], d.event, d.payload["place"]["status"])
+        for d in subscription.deliveries.all()
+    )
+    assert sent == [
+        ("Espace A", "place.published", "published"),
+        ("Espace B", "calendar.changed", "published"),
+        ("Espace B", "place.published", "published"),
+    ]
+
+
+def test_draft_imports_are_not_announced(
+    tmp_path, token, organisation, django_capture_on_commit_callbacks
+):
+    from api.imports.pipeline import run_import
+
+    webhooks.subscription_create(token=token, url="https://partner.example.org/h", events=["*"])
+    path = tmp_path / "lmn.json"
+    path.write_text(
+        json.dumps([{"id": "a1", "nom": "Espace A", "latitude": 45.76, "longitude": 4.85}]),
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(fmt="lmn", path=path, organisation=organisation, status=Place.Status.DRAFT)
+    assert not WebhookDelivery.objects.exists()
