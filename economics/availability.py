@@ -50,14 +50,17 @@ def place_open_intervals(
     out: list[Interval] = []
     if inside_first < inside_stop:
         lo, hi = _midnight_utc(inside_first, tz), _midnight_utc(inside_stop, tz)
-        rows = OpeningInterval.objects.filter(
-            place_id=place.pk,
-            offer__isnull=True,
-            kind=OpeningInterval.Kind.OPEN,
-            start__gte=lo - MAX_ROW_LENGTH,
-            start__lt=hi,
-            end__gt=lo,
-        ).values_list("start", "end")
+        rows = (
+            OpeningInterval.objects.general_hours()
+            .filter(
+                place_id=place.pk,
+                kind=OpeningInterval.Kind.OPEN,
+                start__gte=lo - MAX_ROW_LENGTH,
+                start__lt=hi,
+                end__gt=lo,
+            )
+            .values_list("start", "end")
+        )
         out += [(max(s, lo), min(e, hi)) for s, e in rows]
     outside = []
     if first < window.start:
@@ -91,14 +94,17 @@ def places_open_hours(
     inside_first, inside_stop = max(first, window.start), min(stop, window.end)
     if inside_first < inside_stop:
         lo, hi = _midnight_utc(inside_first, tz), _midnight_utc(inside_stop, tz)
-        rows = OpeningInterval.objects.filter(
-            place_id__in=place_ids,
-            offer__isnull=True,
-            kind=OpeningInterval.Kind.OPEN,
-            start__gte=lo - MAX_ROW_LENGTH,
-            start__lt=hi,
-            end__gt=lo,
-        ).values_list("place_id", "start", "end")
+        rows = (
+            OpeningInterval.objects.general_hours()
+            .filter(
+                place_id__in=place_ids,
+                kind=OpeningInterval.Kind.OPEN,
+                start__gte=lo - MAX_ROW_LENGTH,
+                start__lt=hi,
+                end__gt=lo,
+            )
+            .values_list("place_id", "start", "end")
+        )
         for place_id, s, e in rows:
             by_place.setdefault(place_id, []).append((max(s, lo), min(e, hi)))
     outside = []

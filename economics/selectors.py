@@ -658,7 +658,7 @@ def _week_intervals(place_ids, kind_slug: str, week_start, week_end) -> dict[int
     base = OpeningInterval.objects.filter(
         kind=OpeningInterval.Kind.OPEN, start__gte=week_start, start__lt=week_end
     ).annotate(key=key)
-    general = base.filter(offer__isnull=True, place_id__in=place_ids)
+    general = base.general_hours().filter(place_id__in=place_ids)
     by_place: dict[int, list] = defaultdict(list)
     offer_scheduled: set[int] = set()
     wanted = Q(offer__isnull=True, place_id__in=place_ids)

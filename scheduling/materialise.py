@@ -277,11 +277,7 @@ def rebuild_schedule(schedule: Schedule, window: CalendarWindow | None = None) -
     window = window or current_window()
     place = schedule.owner_place
     scope = OpeningInterval.objects.filter(place_id=place.pk)
-    scope = (
-        scope.filter(offer_id=schedule.offer_id)
-        if schedule.offer_id
-        else scope.filter(offer__isnull=True)
-    )
+    scope = scope.filter(offer_id=schedule.offer_id) if schedule.offer_id else scope.general_hours()
     scope.delete()
     rows = interval_tuples(schedule, window.start, window.build_end, place=place)
     _insert_rows(rows)
@@ -293,7 +289,7 @@ def clear_scope(*, place, offer=None) -> None:
     if offer is not None:
         scope.filter(offer_id=offer.pk).delete()
     else:
-        scope.filter(offer__isnull=True).delete()
+        scope.general_hours().delete()
 
 
 def rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:

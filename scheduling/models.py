@@ -158,6 +158,22 @@ class ScheduleException(models.Model):
             raise ValidationError(errors)
 
 
+class OpeningIntervalQuerySet(models.QuerySet):
+    def general_hours(self) -> OpeningIntervalQuerySet:
+        """Rows of the places' own hours (no offer).
+
+        Written `offer_id + 0 IS NULL`, which no index can serve, on purpose: most rows
+        have no offer, and with statistics sampled by ANALYZE SQLite takes `offer_id IS
+        NULL` for a selective lookup on the offer index and reads every such row (884,000
+        at 10,000 places, 90 ms for one place's rows) instead of the place's few hundred.
+        """
+        return self.alias(
+            own_hours=models.ExpressionWrapper(
+                models.F("offer_id") + 0, output_field=models.BigIntegerField()
+            )
+        ).filter(own_hours__isnull=True)
+
+
 class OpeningInterval(models.Model):
     """One materialised piece of the calendar, in UTC, never longer than one local day.
 
@@ -170,18 +186,25 @@ class OpeningInterval(models.Model):
         EVENT = "event", _("Event")
         CLOSED = "closed", _("Closed by exception")
 
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="opening_intervals")
+    # No single-column indexes: (place, start) and (offer, start) below serve those lookups,
+    # and every index costs on the millions of rows a full rebuild writes.
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="opening_intervals", db_index=False
+    )
     offer = models.ForeignKey(
         "services.ServiceOffer",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="opening_intervals",
+        db_index=False,
     )
     start = models.DateTimeField()
     end = models.DateTimeField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OPEN)
     comment = models.CharField(max_length=200, blank=True)
+
+    objects = OpeningIntervalQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]

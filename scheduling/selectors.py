@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -52,7 +52,7 @@ def _split(target) -> tuple[Place, ServiceOffer | None]:
 
 def _scope(place: Place, offer: ServiceOffer | None) -> QuerySet:
     rows = OpeningInterval.objects.filter(place_id=place.pk, kind=OpeningInterval.Kind.OPEN)
-    return rows.filter(offer_id=offer.pk) if offer else rows.filter(offer__isnull=True)
+    return rows.filter(offer_id=offer.pk) if offer else rows.general_hours()
 
 
 def _schedule(place: Place, offer: ServiceOffer | None) -> Schedule | None:
@@ -147,9 +147,8 @@ def _require_inside_window(at: datetime.datetime) -> None:
 
 def _open_rows(at: datetime.datetime) -> QuerySet:
     """General-hours rows covering `at`; `start` is bounded so the index scan stays short."""
-    return OpeningInterval.objects.filter(
+    return OpeningInterval.objects.general_hours().filter(
         kind=OpeningInterval.Kind.OPEN,
-        offer__isnull=True,
         start__lte=at,
         start__gt=at - MAX_ROW_LENGTH,
         end__gt=at,
@@ -178,19 +177,12 @@ def open_places(
 
 def _open_here(at: datetime.datetime) -> QuerySet:
     """The outer place's general-hours rows covering `at`, probed by (place, start)."""
-    return (
-        OpeningInterval.objects.filter(
-            place_id=OuterRef("pk"),
-            kind=OpeningInterval.Kind.OPEN,
-            start__lte=at,
-            start__gt=at - MAX_ROW_LENGTH,
-            end__gt=at,
-        )
-        # `offer_id + 0` is the same test as `offer_id IS NULL` but cannot use an index:
-        # without statistics SQLite would otherwise probe (offer_id, start), every place's
-        # rows, for each place in the box, instead of (place_id, start).
-        .alias(own_hours=ExpressionWrapper(F("offer_id") + 0, output_field=BigIntegerField()))
-        .filter(own_hours__isnull=True)
+    return OpeningInterval.objects.general_hours().filter(
+        place_id=OuterRef("pk"),
+        kind=OpeningInterval.Kind.OPEN,
+        start__lte=at,
+        start__gt=at - MAX_ROW_LENGTH,
+        end__gt=at,
     )
 
 
