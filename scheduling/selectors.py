@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,7 @@ from scheduling.materialise import (
     ruleset_for,
     to_utc,
 )
-from scheduling.models import OpeningInterval, Schedule, ScheduleException
+from scheduling.models import CalendarWindow, OpeningInterval, Schedule, ScheduleException
 from scheduling.rules import DAY, merge, rules_from_data
 from services.models import ServiceOffer
 
@@ -132,16 +132,22 @@ def next_opening(target: Place | ServiceOffer, after: datetime.datetime) -> Open
     return None
 
 
-def _require_inside_window(at: datetime.datetime) -> None:
-    lo, hi = window_bounds()
-    if not lo <= at < hi:
+def _require_inside_window(
+    at: datetime.datetime, dates: tuple[datetime.date, datetime.date] | None = None
+) -> None:
+    """Raise OutsideWindow unless `at` is in the window (its local `dates`, read if not given)."""
+    if dates is None:
         window = current_window()
+        dates = (window.start, window.end)
+    tz = local_zone()
+    lo, hi = (to_utc(datetime.datetime.combine(day, datetime.time()), tz) for day in dates)
+    if not lo <= at < hi:
         raise OutsideWindow(
             _(
                 "The opening calendar covers %(lo)s to %(hi)s (local dates, end excluded); "
                 "%(at)s is outside it."
             )
-            % {"lo": window.start.isoformat(), "hi": window.end.isoformat(), "at": at.isoformat()}
+            % {"lo": dates[0].isoformat(), "hi": dates[1].isoformat(), "at": at.isoformat()}
         )
 
 
@@ -203,11 +209,24 @@ def open_places_near(
     the places (e.g. published ones, with select_related for display). Raises
     OutsideWindow when `at` is outside the materialised calendar.
     """
-    _require_inside_window(at)
     queryset = Place.objects.all() if queryset is None else queryset
     # The box first: SQLite tests WHERE terms in order, so the probe runs only in the box.
     in_box = in_bounding_box(queryset, latitude, longitude, radius_km)
-    return nearest_first(in_box.filter(Exists(_open_here(at))), latitude, longitude, radius_km)
+    # Each row carries the window's dates, so the window check costs no query of its own
+    # when something is found; when nothing is, the window is read to tell "closed" from
+    # "outside the calendar".
+    window = CalendarWindow.objects.filter(pk=1)
+    found = list(
+        in_box.filter(Exists(_open_here(at)))
+        .order_by()
+        .annotate(
+            window_start=Subquery(window.values("start")),
+            window_end=Subquery(window.values("end")),
+        )
+    )
+    known = found and found[0].window_start is not None
+    _require_inside_window(at, (found[0].window_start, found[0].window_end) if known else None)
+    return nearest_first(found, latitude, longitude, radius_km)
 
 
 # -- wording ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -84,3 +85,15 @@ def test_both_forms_of_open_places_agree(window, staff, narrowed):
     narrowed_qs = Place.objects.exclude(name="mornings")
     assert not selectors.open_places(at, narrowed_qs, narrowed=narrowed).exists()
     assert list(selectors.open_places(at, narrowed=narrowed)) == [mornings]
+
+
+def test_open_places_near_refuses_an_instant_past_the_window_even_with_rows_there(window, staff):
+    """Rows can outlive the promised window (a rebuild in progress moves `end` last): an
+    instant past `end` is refused, not answered from those rows."""
+    place = _place(staff, "open, 1 km", -0.009, MORNINGS)
+    at = paris(2025, 3, 4, 10)
+    assert [p.pk for p in selectors.open_places_near(at, *CENTRE, 5)] == [place.pk]
+    window.end = datetime.date(2025, 3, 4)
+    window.save()
+    with pytest.raises(selectors.OutsideWindow, match="2025-03-04"):
+        selectors.open_places_near(at, *CENTRE, 5)
