@@ -60,14 +60,17 @@ def _schedule(place: Place, offer: ServiceOffer | None) -> Schedule | None:
     return Schedule.objects.filter(**lookup).first()
 
 
-def window_bounds() -> tuple[datetime.datetime, datetime.datetime]:
-    """UTC instants between which every place's calendar is materialised."""
-    window = current_window()
+def window_bounds(
+    dates: tuple[datetime.date, datetime.date] | None = None,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """UTC instants between which every place's calendar is materialised (from the
+    window's local start and end `dates`, read from the window row when not given)."""
+    if dates is None:
+        window = current_window()
+        dates = (window.start, window.end)
     tz = local_zone()
-    return (
-        to_utc(datetime.datetime.combine(window.start, datetime.time()), tz),
-        to_utc(datetime.datetime.combine(window.end, datetime.time()), tz),
-    )
+    lo, hi = (to_utc(datetime.datetime.combine(day, datetime.time()), tz) for day in dates)
+    return lo, hi
 
 
 def _direct_open(schedule: Schedule, place: Place, first: datetime.date, stop: datetime.date):
@@ -139,8 +142,7 @@ def _require_inside_window(
     if dates is None:
         window = current_window()
         dates = (window.start, window.end)
-    tz = local_zone()
-    lo, hi = (to_utc(datetime.datetime.combine(day, datetime.time()), tz) for day in dates)
+    lo, hi = window_bounds(dates)
     if not lo <= at < hi:
         raise OutsideWindow(
             _(
