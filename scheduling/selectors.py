@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,7 @@ from scheduling.materialise import (
     ruleset_for,
     to_utc,
 )
-from scheduling.models import CalendarWindow, OpeningInterval, Schedule, ScheduleException
+from scheduling.models import OpeningInterval, Schedule, ScheduleException
 from scheduling.rules import DAY, merge, rules_from_data
 from services.models import ServiceOffer
 
@@ -60,17 +60,14 @@ def _schedule(place: Place, offer: ServiceOffer | None) -> Schedule | None:
     return Schedule.objects.filter(**lookup).first()
 
 
-def window_bounds(
-    dates: tuple[datetime.date, datetime.date] | None = None,
-) -> tuple[datetime.datetime, datetime.datetime]:
-    """UTC instants between which every place's calendar is materialised (from the
-    window's local start and end `dates`, read from the window row when not given)."""
-    if dates is None:
-        window = current_window()
-        dates = (window.start, window.end)
+def window_bounds() -> tuple[datetime.datetime, datetime.datetime]:
+    """UTC instants between which every place's calendar is materialised."""
+    window = current_window()
     tz = local_zone()
-    lo, hi = (to_utc(datetime.datetime.combine(day, datetime.time()), tz) for day in dates)
-    return lo, hi
+    return (
+        to_utc(datetime.datetime.combine(window.start, datetime.time()), tz),
+        to_utc(datetime.datetime.combine(window.end, datetime.time()), tz),
+    )
 
 
 def _direct_open(schedule: Schedule, place: Place, first: datetime.date, stop: datetime.date):
@@ -135,21 +132,16 @@ def next_opening(target: Place | ServiceOffer, after: datetime.datetime) -> Open
     return None
 
 
-def _require_inside_window(
-    at: datetime.datetime, dates: tuple[datetime.date, datetime.date] | None = None
-) -> None:
-    """Raise OutsideWindow unless `at` is in the window (its local `dates`, read if not given)."""
-    if dates is None:
-        window = current_window()
-        dates = (window.start, window.end)
-    lo, hi = window_bounds(dates)
+def _require_inside_window(at: datetime.datetime) -> None:
+    lo, hi = window_bounds()
     if not lo <= at < hi:
+        window = current_window()
         raise OutsideWindow(
             _(
                 "The opening calendar covers %(lo)s to %(hi)s (local dates, end excluded); "
                 "%(at)s is outside it."
             )
-            % {"lo": dates[0].isoformat(), "hi": dates[1].isoformat(), "at": at.isoformat()}
+            % {"lo": window.start.isoformat(), "hi": window.end.isoformat(), "at": at.isoformat()}
         )
 
 
@@ -211,24 +203,11 @@ def open_places_near(
     the places (e.g. published ones, with select_related for display). Raises
     OutsideWindow when `at` is outside the materialised calendar.
     """
+    _require_inside_window(at)
     queryset = Place.objects.all() if queryset is None else queryset
     # The box first: SQLite tests WHERE terms in order, so the probe runs only in the box.
     in_box = in_bounding_box(queryset, latitude, longitude, radius_km)
-    # Each row carries the window's dates, so the window check costs no query of its own
-    # when something is found; when nothing is, the window is read to tell "closed" from
-    # "outside the calendar".
-    window = CalendarWindow.objects.filter(pk=1)
-    found = list(
-        in_box.filter(Exists(_open_here(at)))
-        .order_by()
-        .annotate(
-            window_start=Subquery(window.values("start")),
-            window_end=Subquery(window.values("end")),
-        )
-    )
-    known = found and found[0].window_start is not None
-    _require_inside_window(at, (found[0].window_start, found[0].window_end) if known else None)
-    return nearest_first(found, latitude, longitude, radius_km)
+    return nearest_first(in_box.filter(Exists(_open_here(at))), latitude, longitude, radius_km)
 
 
 # -- wording ------------------------------------------------------------------------------
