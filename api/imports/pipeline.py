@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -571,14 +571,28 @@ class Importer:
         )
 
 
+def _slugs_from(model, base: str) -> set[str]:
+    """The slugs of `model` that start with `base`, through the slug's unique index.
+
+    On SQLite a LIKE prefix cannot use the index (LIKE ignores case there) and scanned
+    every place for each imported row; slugs are ASCII, so the prefix is the range
+    [base, base + DEL) in SQLite's byte order. PostgreSQL serves LIKE 'base%' from the
+    pattern index Django creates beside a unique slug, and its ranges follow the
+    collation, so it keeps LIKE.
+    """
+    rows = model.objects.all()
+    if connection.vendor == "sqlite":
+        rows = rows.filter(slug__gte=base, slug__lt=base + "\x7f")
+    else:
+        rows = rows.filter(slug__startswith=base)
+    return set(rows.values_list("slug", flat=True))
+
+
 def free_slug(name: str, also_taken: set[str] = frozenset()) -> str:
     """A slug no place or old link uses, found in two queries even for common names."""
     base = slugify(name)[:110] or "lieu"
     taken = {s for s in also_taken if s.startswith(base)}
-    taken |= set(Place.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    taken |= set(
-        PlaceSlugAlias.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-    )
+    taken |= _slugs_from(Place, base) | _slugs_from(PlaceSlugAlias, base)
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

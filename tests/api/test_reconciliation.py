@@ -298,3 +298,20 @@ def test_dry_run_with_hours_stores_nothing(tmp_path, organisation):
     path = _lmn(tmp_path, [_row("a1", horaires="Mo-Fr 09:00-12:00")])
     run_import(fmt="lmn", path=path, organisation=organisation, dry_run=True)
     assert not Schedule.objects.exists() and not OpeningInterval.objects.exists()
+
+
+def test_free_slug_skips_slugs_and_old_links_in_use(organisation):
+    from api.imports.pipeline import free_slug
+    from places.models import PlaceSlugAlias
+    from tests.factories import PlaceFactory
+
+    for slug in ("espace-numerique", "espace-numerique-2", "espace-numeriques", "espace-num"):
+        PlaceFactory(organisation=organisation, slug=slug)
+    PlaceSlugAlias.objects.create(place=Place.objects.first(), slug="espace-numerique-3")
+
+    assert free_slug("Espace numérique") == "espace-numerique-4"
+    assert free_slug("Espace numérique", also_taken={"espace-numerique-4"}) == (
+        "espace-numerique-5"
+    )
+    assert free_slug("Espace num") == "espace-num-2"
+    assert free_slug("Autre lieu") == "autre-lieu"
