@@ -24,7 +24,7 @@ from django.utils import timezone
 from places import demo as places_demo
 from places.models import Place
 from places.planner import refresh_planner_statistics
-from scheduling import actions
+from scheduling import actions, school_holidays
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import rules_from_data
 from services import demo as services_demo
@@ -55,8 +55,14 @@ PLACE_RULES: dict[str, list[dict]] = {
         weekly(MON_FRI, "16:30-21:30"),
         weekly([2], "14:00-16:30"),
         weekly([5], "14:00-18:00"),
-        # Holiday workshops for children in the mornings.
-        weekly(MON_FRI, "09:30-12:00", season="school_holidays"),
+        # Holiday workshops for children in the mornings, until the end of the school
+        # calendar on file: the demo must load whatever today's date.
+        weekly(
+            MON_FRI,
+            "09:30-12:00",
+            season="school_holidays",
+            valid_to=school_holidays.COVERED_TO.isoformat(),
+        ),
     ],
     "conciergerie": [weekly(MON_FRI, "07:30-10:00", "16:00-19:30")],
     "point_relais": [weekly([0, 1, 2, 3, 4, 5], "08:00-19:30")],

@@ -102,3 +102,28 @@ def test_same_seed_same_hours():
     first = generate_schedules(specs, offers, 5, today)
     assert first == generate_schedules(specs, offers, 5, today)
     assert any(s.exceptions for s in first)
+
+
+def test_demo_loads_past_the_end_of_the_school_calendar(db):
+    """The demo must load on any day: a window reaching past the school calendar on file
+    (the MJC's holiday workshops) is materialised up to that calendar's end."""
+    from scheduling import school_holidays
+    from scheduling.models import CalendarWindow
+
+    last = school_holidays.COVERED_TO
+    CalendarWindow.objects.create(
+        pk=1,
+        start=last - datetime.timedelta(days=30),
+        end=last + datetime.timedelta(days=60),
+        build_end=last + datetime.timedelta(days=60),
+    )
+    call_command("load_demo", "--places", str(SMALL), verbosity=0)
+    mjc = Place.objects.get(typologies__code="mjc")
+    assert OpeningInterval.objects.filter(place=mjc).exists()
+    mornings_after = [
+        row
+        for row in OpeningInterval.objects.filter(place=mjc, offer__isnull=True)
+        if row.start.astimezone(local_zone()).date() > last
+        and row.start.astimezone(local_zone()).hour < 12
+    ]
+    assert mornings_after == []  # no holiday workshop guessed past the calendar
