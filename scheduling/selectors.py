@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from places.models import Place
-from places.selectors import in_bounding_box, nearest_first
+from places.selectors import bounding_box, haversine_km
 from scheduling.materialise import (
     MAX_ROW_LENGTH,
     current_window,
@@ -19,7 +20,7 @@ from scheduling.materialise import (
     ruleset_for,
     to_utc,
 )
-from scheduling.models import OpeningInterval, Schedule, ScheduleException
+from scheduling.models import CalendarWindow, OpeningInterval, Schedule, ScheduleException
 from scheduling.rules import DAY, merge, rules_from_data
 from services.models import ServiceOffer
 
@@ -186,6 +187,102 @@ def _open_here(at: datetime.datetime) -> QuerySet:
     )
 
 
+def open_place_distances(
+    at: datetime.datetime, latitude: float, longitude: float, radius_km: float
+) -> list[tuple[int, float]]:
+    """(place id, distance in km) of the places open at `at` (general hours) within
+    `radius_km` of a point, nearest first (ties by id).
+
+    The hot path of "what is open near me", written as one SQL statement rather than
+    composed with the ORM: building and compiling the equivalent queryset cost twice
+    what the database spends on it (docs/decisions/0009-open-near-sql.md). The statement
+    reads the latitude/longitude box around the circle on `place_lat_lon`, probes each
+    boxed place's calendar rows around `at` on `interval_place_start` (bounded by the
+    longest row, general hours only), and says in the same round trip whether the
+    calendar window covers `at`. The exact great-circle distance is then computed on
+    the few places found. Raises OutsideWindow when `at` is outside the window.
+    """
+    min_lat, max_lat, min_lon, max_lon = bounding_box(
+        float(latitude), float(longitude), float(radius_km)
+    )
+    sql, params = _open_near_statement(at, min_lat, max_lat, min_lon, max_lon)
+    for attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if rows and all(covered for *_ignored, covered in rows):
+            break
+        # Nothing found, or the window did not cover `at` when the statement read it:
+        # ask the window itself (raises when outside; creates the row on first use).
+        _require_inside_window(at)
+        if not rows or attempt:
+            break
+        # The window covered `at` only after the statement's read (a roll finishing):
+        # read again so the rows and the window agree.
+    latitude, longitude = float(latitude), float(longitude)
+    found = []
+    for pk, place_lat, place_lon, _covered in rows:
+        distance = haversine_km(latitude, longitude, float(place_lat), float(place_lon))
+        if distance <= radius_km:
+            found.append((distance, pk))
+    found.sort()
+    return [(pk, distance) for distance, pk in found]
+
+
+def _open_near_statement(
+    at: datetime.datetime,
+    min_lat: float,
+    max_lat: float,
+    min_lon: float | None,
+    max_lon: float | None,
+) -> tuple[str, list]:
+    """The SQL of open_place_distances, with its parameters prepared as the ORM would."""
+    q = connection.ops.quote_name
+    place, interval = Place._meta, OpeningInterval._meta
+
+    def column(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    def value(meta, name: str, raw):
+        return meta.get_field(name).get_db_prep_value(raw, connection)
+
+    window = CalendarWindow._meta
+    day = timezone.localtime(at, local_zone()).date()
+    lat, lon = column(place, "latitude"), column(place, "longitude")
+    where = [f"p.{lat} >= %s", f"p.{lat} <= %s"]
+    params = [
+        value(window, "start", day),
+        value(window, "end", day),
+        value(place, "latitude", min_lat),
+        value(place, "latitude", max_lat),
+    ]
+    if min_lon is not None:
+        where += [f"p.{lon} >= %s", f"p.{lon} <= %s"]
+        params += [value(place, "longitude", min_lon), value(place, "longitude", max_lon)]
+    start, end = column(interval, "start"), column(interval, "end")
+    # `offer_id + 0 IS NULL`: general hours, through no index (see general_hours()).
+    where.append(
+        f"EXISTS (SELECT 1 FROM {q(interval.db_table)} i"
+        f" WHERE i.{column(interval, 'place')} = p.{column(place, 'id')}"
+        f" AND i.{start} > %s AND i.{start} <= %s AND i.{end} > %s"
+        f" AND i.{column(interval, 'kind')} = %s AND (i.{column(interval, 'offer')} + 0) IS NULL)"
+    )
+    params += [
+        value(interval, "start", at - MAX_ROW_LENGTH),
+        value(interval, "start", at),
+        value(interval, "end", at),
+        OpeningInterval.Kind.OPEN.value,
+    ]
+    sql = (
+        f"SELECT p.{column(place, 'id')}, p.{lat}, p.{lon}, w.{column(window, 'id')} IS NOT NULL"
+        f" FROM {q(place.db_table)} p"
+        f" LEFT JOIN {q(window.db_table)} w ON w.{column(window, 'id')} = 1"
+        f" AND w.{column(window, 'start')} <= %s AND w.{column(window, 'end')} > %s"
+        f" WHERE {' AND '.join(where)}"
+    )
+    return sql, params
+
+
 def open_places_near(
     at: datetime.datetime,
     latitude: float,
@@ -195,19 +292,21 @@ def open_places_near(
 ) -> list[Place]:
     """Places open at `at` (general hours) within `radius_km` of a point, nearest first.
 
-    One query: the latitude/longitude box around the circle on the indexed columns
-    (`place_lat_lon`), and for the places in the box an EXISTS probe of their calendar
-    rows around `at` (index `interval_place_start`), so the cost follows the number of
-    places near the point rather than the size of the registry. The exact distance is
-    then computed on those few; each place returned has `distance_km`. `queryset` narrows
-    the places (e.g. published ones, with select_related for display). Raises
-    OutsideWindow when `at` is outside the materialised calendar.
+    `open_place_distances` finds them in one statement; they are then loaded from
+    `queryset` (default: all places), which may narrow them (e.g. published ones) or
+    choose what is loaded for display (`only`, `select_related`). Each place returned
+    has `distance_km`. Raises OutsideWindow when `at` is outside the calendar window.
     """
-    _require_inside_window(at)
+    found = open_place_distances(at, latitude, longitude, radius_km)
     queryset = Place.objects.all() if queryset is None else queryset
-    # The box first: SQLite tests WHERE terms in order, so the probe runs only in the box.
-    in_box = in_bounding_box(queryset, latitude, longitude, radius_km)
-    return nearest_first(in_box.filter(Exists(_open_here(at))), latitude, longitude, radius_km)
+    loaded = queryset.in_bulk([pk for pk, _distance in found]) if found else {}
+    places = []
+    for pk, distance in found:
+        place = loaded.get(pk)
+        if place is not None:
+            place.distance_km = distance
+            places.append(place)
+    return places
 
 
 # -- wording ------------------------------------------------------------------------------

@@ -8,13 +8,17 @@ from decimal import Decimal
 import pytest
 
 from places.models import Place
+from places.selectors import haversine_km, in_bounding_box, nearest_first
 from scheduling import actions, selectors
+from scheduling.models import CalendarWindow, Schedule
 from tests.factories import PlaceFactory, ServiceOfferFactory
 from tests.scheduling.conftest import paris
 
 CENTRE = (45.7578, 4.8320)
 MORNINGS = [{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["09:00-12:00"]}]
 AFTERNOONS = [{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["14:00-18:00"]}]
+NIGHTS = [{"kind": "weekly", "days": list(range(7)), "times": ["22:00-02:00"]}]
+ALWAYS = [{"kind": "weekly", "days": list(range(7)), "times": ["00:00-24:00"]}]
 
 
 def _place(staff, name, dlat, rules):
@@ -97,3 +101,95 @@ def test_open_places_near_refuses_an_instant_past_the_window_even_with_rows_ther
     window.save()
     with pytest.raises(selectors.OutsideWindow, match="2025-03-04"):
         selectors.open_places_near(at, *CENTRE, 5)
+
+
+def _orm_answer(at, centre, radius_km):
+    """The same question composed with the ORM: box, per-place probe, exact distance."""
+    boxed = in_bounding_box(Place.objects.all(), *centre, radius_km)
+    return [
+        (p.pk, p.distance_km)
+        for p in nearest_first(selectors.open_places(at, boxed, narrowed=True), *centre, radius_km)
+    ]
+
+
+def test_the_statement_agrees_with_the_orm_form_and_with_is_open(window, staff):
+    """open_place_distances (hand-written SQL) against open_places + the box + nearest_first
+    and against is_open with the distance: every half hour of a weekday and of the autumn
+    DST Sunday, with places in the box's corners (outside the circle), one without
+    coordinates, one closed that day, one open only through an offer, one open at night."""
+    places = [
+        _place(staff, "mornings, 1 km", -0.009, MORNINGS),
+        _place(staff, "afternoons, 2 km", 0.018, AFTERNOONS),
+        _place(staff, "mornings, 4.9 km", 0.044, MORNINGS),
+        _place(staff, "mornings, 5.1 km", -0.046, MORNINGS),
+        _place(staff, "nights", 0.001, NIGHTS),
+    ]
+    corner = _place(staff, "box corner, 6.4 km", 0.040, MORNINGS)
+    corner.longitude = Decimal(f"{CENTRE[1] + 0.058:.6f}")  # inside the box, outside the circle
+    corner.save()
+    closed = _place(staff, "closed on the 4th", 0.003, MORNINGS)
+    actions.exception_add(
+        user=staff, schedule=Schedule.objects.get(place=closed), kind="closure",
+        start_date=datetime.date(2025, 3, 4), title="Inventaire",
+    )  # fmt: skip
+    offered = _place(staff, "offer only in the morning", 0.004, AFTERNOONS)
+    actions.schedule_set_rules(user=staff, offer=ServiceOfferFactory(place=offered), rules=MORNINGS)
+    nowhere = PlaceFactory(name="no coordinates", latitude=None, longitude=None)
+    actions.schedule_set_rules(user=staff, place=nowhere, rules=MORNINGS)
+    everyone = [*places, corner, closed, offered]
+    instants = [paris(2025, 3, 4, h // 2, 30 * (h % 2)) for h in range(48)]
+    instants += [paris(2025, 10, 26, h // 2, 30 * (h % 2)) for h in range(48)]
+    for at in instants:
+        found = selectors.open_place_distances(at, *CENTRE, 5)
+        expected = sorted(
+            (haversine_km(*CENTRE, float(p.latitude), float(p.longitude)), p.pk)
+            for p in everyone
+            if selectors.is_open(p, at)
+            and haversine_km(*CENTRE, float(p.latitude), float(p.longitude)) <= 5
+        )
+        assert found == [(pk, distance) for distance, pk in expected], at
+        assert found == _orm_answer(at, CENTRE, 5), at
+    # The instants did tell places apart: never the corner, the 5.1 km one or the closed one.
+    seen = {pk for at in instants for pk, _ in selectors.open_place_distances(at, *CENTRE, 5)}
+    assert seen == {p.pk for p in [*places[:3], places[4], offered]}
+
+
+def test_a_box_without_longitude_bounds(window, staff):
+    """Near a pole the box is a band of latitude (no longitude condition in the SQL)."""
+    north = (89.99, 100.0)
+    across = PlaceFactory(
+        name="across the pole", latitude=Decimal("89.995000"), longitude=Decimal("-80.000000")
+    )
+    far = PlaceFactory(
+        name="too far", latitude=Decimal("89.930000"), longitude=Decimal("100.000000")
+    )
+    for place in (across, far):
+        actions.schedule_set_rules(user=staff, place=place, rules=MORNINGS)
+    at = paris(2025, 3, 4, 10)
+    found = selectors.open_place_distances(at, *north, 5)
+    assert [pk for pk, _ in found] == [across.pk]
+    assert found == _orm_answer(at, north, 5)
+
+
+def test_queries(window, staff, django_assert_num_queries):
+    """One statement finds the places and checks the window; loading them is the second."""
+    place = _place(staff, "open, 1 km", -0.009, MORNINGS)
+    at = paris(2025, 3, 4, 10)
+    with django_assert_num_queries(1):
+        assert [pk for pk, _ in selectors.open_place_distances(at, *CENTRE, 5)] == [place.pk]
+    with django_assert_num_queries(2):
+        assert [p.pk for p in selectors.open_places_near(at, *CENTRE, 5)] == [place.pk]
+    # Nothing open: the window is asked on its own, to tell "none" from "outside".
+    with django_assert_num_queries(2):
+        assert selectors.open_places_near(paris(2025, 3, 4, 13), *CENTRE, 5) == []
+
+
+def test_reads_again_when_the_window_row_appears_meanwhile(db, staff):
+    """No window row when the statement runs (here: deleted after the rows were built), so
+    its answer cannot be trusted; asking the window creates the default one, which covers
+    the instant, and the statement is run again."""
+    place = _place(staff, "open all day", -0.009, ALWAYS)
+    CalendarWindow.objects.all().delete()
+    at = datetime.datetime.now(tz=datetime.UTC)
+    assert [pk for pk, _ in selectors.open_place_distances(at, *CENTRE, 5)] == [place.pk]
+    assert CalendarWindow.objects.exists()
