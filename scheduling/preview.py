@@ -28,7 +28,7 @@ from scheduling.materialise import exception_specs
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import DAY, Rule, RuleSet, parse_time_range, rules_from_data
 from scheduling.school_holidays import SchoolCalendarNotCovered
-from scheduling.selectors import _day_names, _qualifiers, format_range, format_time
+from scheduling.selectors import day_names, format_range, format_time, rule_qualifiers
 from services.models import ServiceOffer
 
 PREVIEW_DAYS = 14
@@ -283,7 +283,7 @@ def preview_days(
 def week_lines(ruleset: RuleSet, today: datetime.date | None = None) -> dict:
     """The usual week in the shape and wording of `selectors.week_timetable`, from a RuleSet."""
     today = today or timezone.localdate()
-    names = _day_names()
+    names = day_names()
     days = [{"weekday": i, "name": names[i], "lines": []} for i in range(7)]
     notes: list[str] = []
     if ruleset.base is None:
@@ -291,7 +291,7 @@ def week_lines(ruleset: RuleSet, today: datetime.date | None = None) -> dict:
             if rule.kind == "dates" or (rule.valid_to and rule.valid_to < today):
                 continue
             ranges = ", ".join(format_range(t) for t in rule.times)
-            extra = ", ".join(_qualifiers(rule))
+            extra = ", ".join(rule_qualifiers(rule))
             for weekday in rule.days:
                 line = _("%(day)s %(ranges)s") % {"day": names[weekday], "ranges": ranges}
                 if extra:

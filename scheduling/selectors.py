@@ -312,7 +312,8 @@ def open_places_near(
 # -- wording ------------------------------------------------------------------------------
 
 
-def _day_names() -> list[str]:
+def day_names() -> list[str]:
+    """Monday to Sunday, in the active language (index = Python weekday)."""
     return [
         _("Monday"),
         _("Tuesday"),
@@ -341,7 +342,10 @@ def format_range(time_range) -> str:
     }
 
 
-def _qualifiers(rule) -> list[str]:
+def rule_qualifiers(rule) -> list[str]:
+    """What a rule adds to its days and hours, in words: every N weeks, which weekdays of
+    the month, a yearly period, a school-holiday season. Shared by the timetable and the
+    schedule editor's preview."""
     out = []
     if rule.kind == "every_n_weeks" and rule.interval > 1:
         out.append(
@@ -383,7 +387,7 @@ def week_timetable(target: Place | ServiceOffer, today: datetime.date | None = N
     """
     place, offer = _split(target)
     today = today or timezone.localdate()
-    names = _day_names()
+    names = day_names()
     days = [{"weekday": i, "name": names[i], "lines": []} for i in range(7)]
     schedule = _schedule(place, offer)
     if schedule is None:
@@ -394,7 +398,7 @@ def week_timetable(target: Place | ServiceOffer, today: datetime.date | None = N
             if rule.kind == "dates" or (rule.valid_to and rule.valid_to < today):
                 continue
             ranges = ", ".join(format_range(t) for t in rule.times)
-            extra = ", ".join(_qualifiers(rule))
+            extra = ", ".join(rule_qualifiers(rule))
             for weekday in rule.days:
                 line = _("%(day)s %(ranges)s") % {"day": names[weekday], "ranges": ranges}
                 if extra:
