@@ -1,7 +1,8 @@
 """Distance filtering for the API: a latitude/longitude box, then the haversine distance.
 
-The box uses the indexed (latitude, longitude) columns; the distance is computed by the
-database with functions both SQLite (registered by Django) and PostgreSQL provide.
+The box is `places.geo.in_bounding_box` on the indexed (latitude, longitude) columns; the
+distance is computed by the database with functions both SQLite (registered by Django) and
+PostgreSQL provide, so counting and paging stay in SQL.
 """
 
 from __future__ import annotations
@@ -11,16 +12,7 @@ import math
 from django.db.models import F, FloatField, QuerySet
 from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.2
-
-
-def bounding_box(latitude: float, longitude: float, radius_km: float):
-    """(min_lat, min_lon, max_lat, max_lon) containing the circle (generously)."""
-    dlat = radius_km / KM_PER_DEGREE * 1.01
-    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-    dlon = min(radius_km / (KM_PER_DEGREE * cos_lat) * 1.01, 360)
-    return (latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
+from places.geo import EARTH_RADIUS_KM, in_bounding_box
 
 
 def places_near(
@@ -30,16 +22,8 @@ def places_near(
 
     `prefix` reaches the coordinates through a relation (e.g. "place__" for offers).
     """
-    min_lat, min_lon, max_lat, max_lon = bounding_box(latitude, longitude, radius_km)
+    queryset = in_bounding_box(queryset, latitude, longitude, radius_km, prefix=prefix)
     lat_f, lon_f = f"{prefix}latitude", f"{prefix}longitude"
-    queryset = queryset.filter(
-        **{
-            f"{lat_f}__gte": min_lat,
-            f"{lat_f}__lte": max_lat,
-            f"{lon_f}__gte": min_lon,
-            f"{lon_f}__lte": max_lon,
-        }
-    )
     lat = Radians(Cast(F(lat_f), FloatField()))
     lon = Radians(Cast(F(lon_f), FloatField()))
     lat0, lon0 = math.radians(latitude), math.radians(longitude)

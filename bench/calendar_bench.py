@@ -12,8 +12,10 @@ The naive baseline (each place's OSM string evaluated at request time) lives onl
 Figures per size: full materialisation (`rebuild_calendar --batch 50`, median of
 --full-repeat runs), one edit (`schedule_set_rules` on one place: validation, save,
 history, rebuild of its rows; median of 7), one place rebuilt with its offers
-(`rebuild_places([pk])`, median of 7), `open_places_near` 5 km around the centre (median
-of 21) against the naive baseline (median of 5), and the plan of the near query.
+(`rebuild_places([pk])`, median of 7), "open near": `open_places_near` 5 km around the
+centre with the places loaded for a list (median of 21) and `open_place_distances`, ids
+and distances as the baseline gives them (median of 21), against the naive baseline
+(median of 5), and the plan of the near statement.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def generate(n: int, seed: int = 1) -> None:
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    from places.selectors import haversine_km as distance
+    from places.geo import haversine_km as distance
 
     return distance(lat1, lon1, lat2, lon2)
 

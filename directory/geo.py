@@ -3,7 +3,7 @@
 Equirectangular approximation computed in SQL with plain arithmetic (no trigonometric SQL
 function, so it runs the same on SQLite and PostgreSQL): below 100 km its error is well
 under 1 %, less than the width of the street a place is on. A bounding box on the indexed
-latitude/longitude columns narrows the rows first.
+latitude/longitude columns (`places.geo.in_bounding_box`) narrows the rows first.
 """
 
 from __future__ import annotations
@@ -13,22 +13,14 @@ import math
 from django.db.models import ExpressionWrapper, F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast
 
-EARTH_RADIUS_KM = 6371.0
-KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+from places.geo import KM_PER_DEGREE, in_bounding_box
 
 
 def within(queryset: QuerySet, latitude: float, longitude: float, radius_km: float) -> QuerySet:
     """Places within `radius_km` of the point, nearest first, annotated `distance_sq`
     (squared kilometres; `distance_km(place)` gives kilometres)."""
     scale = math.cos(math.radians(latitude))
-    dlat = radius_km / KM_PER_DEGREE
-    dlon = radius_km / (KM_PER_DEGREE * max(scale, 0.01))
-    boxed = queryset.filter(
-        latitude__gte=max(latitude - dlat, -90),
-        latitude__lte=min(latitude + dlat, 90),
-        longitude__gte=max(longitude - dlon, -180),
-        longitude__lte=min(longitude + dlon, 180),
-    )
+    boxed = in_bounding_box(queryset, latitude, longitude, radius_km)
     dy = (Cast(F("latitude"), FloatField()) - Value(latitude)) * Value(KM_PER_DEGREE)
     dx = (Cast(F("longitude"), FloatField()) - Value(longitude)) * Value(KM_PER_DEGREE * scale)
     squared = ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())

@@ -34,6 +34,7 @@ from economics.models import (
     SharingOffer,
     Space,
 )
+from places.geo import haversine_km, in_bounding_box
 from places.models import Organisation, Place, Typology, normalize_text
 from scheduling.materialise import current_window, local_zone, to_utc
 from scheduling.models import OpeningInterval, Schedule
@@ -456,16 +457,7 @@ def dashboard(places: QuerySet[Place], year: int) -> dict:
 
 # -- coverage study -----------------------------------------------------------------------------
 
-EARTH_KM = 6371.0088
 COVERAGE_RADIUS_KM = 10.0
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
 @dataclass
@@ -553,14 +545,14 @@ class _Grid:
                 if len(bucket) > 4:
                     lat0, lon0 = i * C, j * C
                     # the cell's closest point (exact enough at these sizes, with a margin)
-                    near = distance_km(
+                    near = haversine_km(
                         lat, lon, min(max(lat, lat0), lat0 + C), min(max(lon, lon0), lon0 + C)
                     )
                     near = near * 0.99 - 0.05
                     if near > km:
                         continue
                     far = max(
-                        distance_km(lat, lon, a, b)
+                        haversine_km(lat, lon, a, b)
                         for a in (lat0, lat0 + C)
                         for b in (lon0, lon0 + C)
                     )
@@ -570,7 +562,7 @@ class _Grid:
                         whole.append((near, i, j))
                         continue
                 for plat, plon, key in bucket:
-                    d = distance_km(lat, lon, plat, plon)
+                    d = haversine_km(lat, lon, plat, plon)
                     if d <= km:
                         count += 1
                         groups.add(group_of.get(key))
@@ -581,7 +573,7 @@ class _Grid:
             if best is not None and near > best[0]:
                 break
             for plat, plon, key in self.cells[(i, j)]:
-                found = (distance_km(lat, lon, plat, plon), key)
+                found = (haversine_km(lat, lon, plat, plon), key)
                 if best is None or found < best:
                     best = found
         return count, groups, best
@@ -601,7 +593,7 @@ class _Grid:
             # cheaper than visiting every cell of the box
             for bucket in cells.values():
                 for plat, plon, key in bucket:
-                    d = distance_km(lat, lon, plat, plon)
+                    d = haversine_km(lat, lon, plat, plon)
                     if d <= km:
                         found.append((d, key))
             return found
@@ -610,7 +602,7 @@ class _Grid:
                 for plat, plon, key in cells.get((i, j), ()):
                     if not (lat_lo <= plat <= lat_hi and lon_lo <= plon <= lon_hi):
                         continue
-                    d = distance_km(lat, lon, plat, plon)
+                    d = haversine_km(lat, lon, plat, plon)
                     if d <= km:
                         found.append((d, key))
         return found
@@ -800,12 +792,7 @@ def shared_spaces(
     if min_capacity:
         offers = offers.filter(space__capacity__gte=min_capacity)
     if near is not None and radius_km:
-        dlat = radius_km / 111.0
-        dlon = radius_km / (111.0 * max(math.cos(math.radians(near[0])), 0.01))
-        offers = offers.filter(
-            space__place__latitude__range=(near[0] - dlat, near[0] + dlat),
-            space__place__longitude__range=(near[1] - dlon, near[1] + dlon),
-        )
+        offers = in_bounding_box(offers, *near, radius_km, prefix="space__place__")
     out = []
     for offer in offers.order_by("space__place__name", "space__name", "pk"):
         place = offer.space.place
@@ -822,7 +809,7 @@ def shared_spaces(
                 continue
         distance = None
         if near is not None and place.has_location:
-            distance = distance_km(near[0], near[1], float(place.latitude), float(place.longitude))
+            distance = haversine_km(near[0], near[1], float(place.latitude), float(place.longitude))
             if radius_km and distance > radius_km:
                 continue
         out.append(SharedSpace(offer=offer, space=offer.space, place=place, distance_km=distance))

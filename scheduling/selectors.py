@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from places.geo import bounding_box, haversine_km
 from places.models import Place
-from places.selectors import bounding_box, haversine_km
 from scheduling.materialise import (
     MAX_ROW_LENGTH,
     current_window,

@@ -6,9 +6,7 @@ Reconciliation rules are explained in docs/decisions/0005-import-reconciliation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from difflib import SequenceMatcher
 from itertools import islice
 from pathlib import Path
@@ -25,6 +23,7 @@ from api.imports.hours import _apply_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
 from api.models import PossibleDuplicate
 from places.actions import place_create, place_publish, place_update
+from places.geo import haversine_km, in_bounding_box
 from places.history import diff, snapshot
 from places.history import record as record_change
 from places.models import (
@@ -47,11 +46,8 @@ BATCH_SIZE = 500
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance in metres (haversine; plenty at 1 km scale)."""
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+    """Great-circle distance in metres."""
+    return 1000 * haversine_km(float(lat1), float(lon1), float(lat2), float(lon2))
 
 
 def names_similar(a: str, b: str) -> bool:
@@ -274,14 +270,10 @@ class Importer:
 
         if lat is None:
             return None
-        dlat = Decimal("0.0095")  # a little over 1 km
-        dlon = dlat / Decimal(str(max(math.cos(math.radians(float(lat))), 0.1)))
         nearby = []
-        for place in Place.objects.filter(
-            organisation=self.organisation,
-            latitude__range=(lat - dlat, lat + dlat),
-            longitude__range=(lon - dlon, lon + dlon),
-            search_text__startswith=name,
+        candidates = Place.objects.filter(organisation=self.organisation)
+        for place in in_bounding_box(candidates, lat, lon, NEARBY_METRES / 1000).filter(
+            search_text__startswith=name
         ):
             if normalize_text(place.name) == name:
                 nearby.append((away(place), place.pk, place))

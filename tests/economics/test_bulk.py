@@ -13,6 +13,7 @@ from django.urls import reverse
 from economics import selectors
 from economics.availability import hours, place_open_intervals, places_open_hours
 from economics.models import Attendance, BudgetLine, OccupancyMonth
+from places.geo import haversine_km
 from places.models import Place
 from tests.factories import PlaceFactory, ServiceOfferFactory
 
@@ -192,8 +193,7 @@ def test_coverage_queries_constant_and_nearest_matches_brute_force(organisation,
     for row in result["rows"]:
         c = row["commune"]
         distances = sorted(
-            (selectors.distance_km(c.latitude, c.longitude, lat, lon), name)
-            for lat, lon, name in offering
+            (haversine_km(c.latitude, c.longitude, lat, lon), name) for lat, lon, name in offering
         )
         assert row["nearest_km"] == D(str(round(distances[0][0], 1))), c.name
         assert row["places_within"] == sum(1 for d, _n in distances if d <= 10), c.name

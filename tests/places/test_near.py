@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from places.geo import bounding_box, haversine_km
 from places.models import Place
-from places.selectors import bounding_box, haversine_km, places_near
+from places.selectors import places_near
 from tests.factories import PlaceFactory
 
 BELLECOUR = (45.7578, 4.8320)

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from places.geo import haversine_km, in_bounding_box
 from places.models import Place
-from places.selectors import haversine_km, in_bounding_box, nearest_first
+from places.selectors import nearest_first
 from scheduling import actions, selectors
 from scheduling.models import CalendarWindow, Schedule
 from tests.factories import PlaceFactory, ServiceOfferFactory
