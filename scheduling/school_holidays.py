@@ -63,6 +63,10 @@ PERIODS: list[tuple[str, str, datetime.date, datetime.date]] = [
 
 ZONES = ("A", "B", "C")
 
+# How long before the calendar window reaches the end of the table `rebuild_calendar`
+# starts saying so: the next school year's arrêté must be added by then.
+NOTICE_DAYS = 180
+
 
 class SchoolCalendarNotCovered(LookupError):
     """A school-holiday question about a date the published calendar does not cover."""
@@ -80,6 +84,25 @@ class SchoolCalendarNotCovered(LookupError):
                 f"{COVERED_TO.isoformat()}; {day.isoformat()} is outside this calendar."
             )
         super().__init__(message)
+
+
+def coverage_notice(window_end: datetime.date) -> str | None:
+    """A warning when the calendar window (ending at `window_end`, excluded; rolled one
+    day forward each day) will reach past the school calendar on file within NOTICE_DAYS,
+    or already does; else None."""
+    rolls_left = (COVERED_TO - window_end).days + 2  # daily rolls until the last day is past
+    if rolls_left >= NOTICE_DAYS:
+        return None
+    if rolls_left <= 0:
+        when = "already reaches past it"
+    else:
+        when = f"reaches past it in {rolls_left} day{'s' if rolls_left > 1 else ''}"
+    return (
+        f"The school calendar on file ends {COVERED_TO.isoformat()}; the opening calendar "
+        f"{when}. From then on, schedules with a school-holiday rule are refused and their "
+        "places are not rebuilt: add the next school year's dates (the arrêté fixing the "
+        "school calendar) to scheduling/school_holidays.py."
+    )
 
 
 @lru_cache(maxsize=8)

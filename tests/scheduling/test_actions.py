@@ -266,3 +266,38 @@ def test_rebuild_calendar_command(scheduled):
     window = CalendarWindow.objects.get()
     assert window.end - window.start == datetime.timedelta(days=122)
     assert OpeningInterval.objects.filter(place=scheduled).exists()
+
+
+def test_school_calendar_coverage_notice():
+    from scheduling.school_holidays import COVERED_TO, NOTICE_DAYS, coverage_notice
+
+    # The window's end is excluded: ending the day after the table's last day, it still
+    # fits, and the next daily roll takes it past.
+    last_fit = COVERED_TO + datetime.timedelta(days=1)
+    assert coverage_notice(last_fit - datetime.timedelta(days=NOTICE_DAYS)) is None
+    soon = coverage_notice(last_fit - datetime.timedelta(days=NOTICE_DAYS - 2))
+    assert f"ends {COVERED_TO.isoformat()}" in soon
+    assert f"in {NOTICE_DAYS - 1} days" in soon
+    assert "reaches past it in 1 day." in coverage_notice(last_fit)
+    assert "already reaches past it" in coverage_notice(last_fit + datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize("covered_days_ahead, warned", [(400, False), (30, True)])
+def test_rebuild_calendar_warns_before_the_school_calendar_runs_out(
+    scheduled, monkeypatch, covered_days_ahead, warned
+):
+    """The nightly rebuild says, months ahead, when the school calendar on file will no
+    longer cover the window (the table's end is moved here instead of the clock)."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from scheduling import school_holidays
+
+    covered_to = timezone.localdate() + datetime.timedelta(days=covered_days_ahead)
+    monkeypatch.setattr(school_holidays, "COVERED_TO", covered_to)
+    err = io.StringIO()
+    call_command("rebuild_calendar", "--no-progress", stderr=err)
+    assert (f"school calendar on file ends {covered_to.isoformat()}" in err.getvalue()) is warned
+

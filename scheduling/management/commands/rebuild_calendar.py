@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from places.models import Place
 from places.planner import refresh_planner_statistics
+from scheduling import school_holidays
 from scheduling.actions import trim_unavailable_offers
 from scheduling.materialise import current_window, default_window, rebuild_places
 from scheduling.models import OpeningInterval
@@ -66,3 +67,6 @@ class Command(BaseCommand):
         )
         for place_id, message in failures:
             self.stderr.write(f"place {place_id}: {message}")
+        notice = school_holidays.coverage_notice(end)
+        if notice:
+            self.stderr.write(self.style.WARNING(notice))
