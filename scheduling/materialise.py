@@ -9,8 +9,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from places.models import Place
 from scheduling.calendars import department_of, school_zone
 from scheduling.models import CalendarWindow, OpeningInterval, Schedule, ScheduleException
 from scheduling.osm import library_ranges
@@ -290,6 +292,19 @@ def clear_scope(*, place, offer=None) -> None:
         scope.filter(offer_id=offer.pk).delete()
     else:
         scope.general_hours().delete()
+
+
+def sweep_orphan_rows() -> int:
+    """Delete calendar rows whose place no longer exists; returns how many.
+
+    The rows have no foreign-key constraint (see OpeningInterval): a place deleted while a
+    rebuild of it was running can leave rows behind, which no query shows (they join to
+    no place) but which would stay. Rows of a deleted offer at an existing place go with
+    the next rebuild of that place, which replaces all of the place's rows.
+    """
+    gone = ~Exists(Place.objects.filter(pk=OuterRef("place_id")))
+    deleted, _by_model = OpeningInterval.objects.filter(gone).delete()
+    return deleted
 
 
 def rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:

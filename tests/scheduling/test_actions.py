@@ -301,3 +301,32 @@ def test_rebuild_calendar_warns_before_the_school_calendar_runs_out(
     call_command("rebuild_calendar", "--no-progress", stderr=err)
     assert (f"school calendar on file ends {covered_to.isoformat()}" in err.getvalue()) is warned
 
+
+def test_rebuild_calendar_sweeps_rows_of_deleted_places_and_offers(scheduled, staff):
+    """Calendar rows have no foreign-key constraint: rows a rebuild wrote for a place or an
+    offer deleted meanwhile are removed by the next full rebuild (the sweep for places,
+    the place's own rebuild for offers), and only those."""
+    import io
+
+    from django.core.management import call_command
+
+    from tests.factories import ServiceOfferFactory
+
+    offer = ServiceOfferFactory(place=scheduled)
+    actions.schedule_set_rules(user=staff, offer=offer, rules=[MON_FRI])
+    at, later = paris(2025, 3, 4, 9), paris(2025, 3, 4, 12)
+    OpeningInterval.objects.create(place_id=scheduled.pk + 10_000, start=at, end=later)
+    OpeningInterval.objects.create(
+        place_id=scheduled.pk, offer_id=offer.pk + 10_000, start=at, end=later
+    )
+    out = io.StringIO()
+    call_command("rebuild_calendar", "--no-progress", stdout=out)
+    assert "1 rows of deleted places removed" in out.getvalue()
+    assert not OpeningInterval.objects.filter(place_id=scheduled.pk + 10_000).exists()
+    assert not OpeningInterval.objects.filter(offer_id=offer.pk + 10_000).exists()
+    assert OpeningInterval.objects.filter(offer=offer).exists()
+    assert OpeningInterval.objects.filter(place=scheduled, offer=None).exists()
+    # Deleting through Django still takes the rows along (CASCADE without a constraint).
+    offer_pk = offer.pk
+    offer.delete()
+    assert not OpeningInterval.objects.filter(offer_id=offer_pk).exists()

@@ -11,7 +11,12 @@ from places.models import Place
 from places.planner import refresh_planner_statistics
 from scheduling import school_holidays
 from scheduling.actions import trim_unavailable_offers
-from scheduling.materialise import current_window, default_window, rebuild_places
+from scheduling.materialise import (
+    current_window,
+    default_window,
+    rebuild_places,
+    sweep_orphan_rows,
+)
 from scheduling.models import OpeningInterval
 from scheduling.school_holidays import SchoolCalendarNotCovered
 
@@ -58,12 +63,14 @@ class Command(BaseCommand):
                         failures.append((place_id, str(exc)))
             bar.update(len(chunk))
         bar.close()
+        swept = sweep_orphan_rows()
         refresh_planner_statistics(OpeningInterval)
         window.start, window.end = start, end
         window.rebuilt_at = timezone.now()
         window.save()
         self.stdout.write(
             f"Calendar {start} – {end} (end excluded): {len(ids)} places, {rows} intervals."
+            + (f" {swept} rows of deleted places removed." if swept else "")
         )
         for place_id, message in failures:
             self.stderr.write(f"place {place_id}: {message}")
