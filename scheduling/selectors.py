@@ -202,9 +202,8 @@ def open_place_distances(
     calendar window covers `at`. The exact great-circle distance is then computed on
     the few places found. Raises OutsideWindow when `at` is outside the window.
     """
-    min_lat, max_lat, min_lon, max_lon = bounding_box(
-        float(latitude), float(longitude), float(radius_km)
-    )
+    latitude, longitude, radius_km = float(latitude), float(longitude), float(radius_km)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius_km)
     sql, params = _open_near_statement(at, min_lat, max_lat, min_lon, max_lon)
     for attempt in range(2):
         with connection.cursor() as cursor:
@@ -219,7 +218,6 @@ def open_place_distances(
             break
         # The window covered `at` only after the statement's read (a roll finishing):
         # read again so the rows and the window agree.
-    latitude, longitude = float(latitude), float(longitude)
     found = []
     for pk, place_lat, place_lon, _covered in rows:
         distance = haversine_km(latitude, longitude, float(place_lat), float(place_lon))

@@ -178,6 +178,11 @@ def test_queries(window, staff, django_assert_num_queries):
     at = paris(2025, 3, 4, 10)
     with django_assert_num_queries(1):
         assert [pk for pk, _ in selectors.open_place_distances(at, *CENTRE, 5)] == [place.pk]
+    # Coordinates and radius as a form or the API hands them over (Decimal) work alike.
+    as_decimals = [Decimal(str(CENTRE[0])), Decimal(str(CENTRE[1])), Decimal("5")]
+    assert selectors.open_place_distances(at, *as_decimals) == selectors.open_place_distances(
+        at, *CENTRE, 5
+    )
     with django_assert_num_queries(2):
         assert [p.pk for p in selectors.open_places_near(at, *CENTRE, 5)] == [place.pk]
     # Nothing open: the window is asked on its own, to tell "none" from "outside".
