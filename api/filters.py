@@ -20,7 +20,7 @@ from api import geo
 from api.errors import ApiError
 from places.models import Network, Place, Typology
 from places.selectors import search_places
-from scheduling.selectors import OutsideWindow, open_places
+from scheduling.selectors import OutsideWindow, open_places, places_offering_at
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import available_offers
 
@@ -132,12 +132,18 @@ class PlaceFilter(django_filters.FilterSet):
     open_at = django_filters.CharFilter(
         method="filter_open_at",
         help_text=gettext_lazy(
-            "ISO 8601 date-time: places open then (general hours). Must lie inside the "
-            "materialised calendar window, else 400 `outside_calendar_window`."
+            "ISO 8601 date-time: places open then (their general hours; with service_kind "
+            "or provider, places where such a service is available then, by its own slots "
+            "when it has them). Must lie inside the materialised calendar window, else 400 "
+            "`outside_calendar_window`."
         ),
     )
     open_now = django_filters.CharFilter(
-        method="filter_open_now", help_text=gettext_lazy("true: places open now.")
+        method="filter_open_now",
+        help_text=gettext_lazy(
+            "true: places open now (with service_kind or provider: where such a service is "
+            "available now)."
+        ),
     )
     profile = ListFilter(
         method="filter_profile",
@@ -200,12 +206,29 @@ class PlaceFilter(django_filters.FilterSet):
     def _open_at(self, queryset, name, at):
         # `near` and `bbox` are declared first, so they have already narrowed the places.
         narrowed = bool(self.form.data.get("near") or self.form.data.get("bbox"))
+        offers = self._asked_offers(at)
         try:
+            if offers is not None:
+                # With a service kind or provider, the matched service must be available
+                # at that time, not merely the place open (its own slots, if any).
+                return places_offering_at(at, queryset, offers)
             return open_places(at, queryset, narrowed=narrowed)
         except OutsideWindow as exc:
             raise ApiError(
                 400, "outside_calendar_window", str(exc), fields={name: [str(exc)]}
             ) from None
+
+    def _asked_offers(self, at):
+        """The live offers the request's `service_kind` and `provider` ask for, or None."""
+        lookup = {}
+        if self.form.data.get("service_kind"):
+            lookup["kind__slug__in"] = split_values(self.form.data["service_kind"])
+        if self.form.data.get("provider"):
+            lookup["provider__slug__in"] = split_values(self.form.data["provider"])
+        if not lookup:
+            return None
+        day = timezone.localtime(at).date()
+        return available_offers(ServiceOffer.objects.filter(**lookup), on=day)
 
     def filter_open_at(self, queryset, name, value):
         return self._open_at(queryset, name, parse_instant(name, value))

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from directory.geo import distance_km, within
 from places.models import Network, Place, Typology, normalize_text
 from places.selectors import communes_in_registry, search_places
-from scheduling.selectors import OutsideWindow, open_places, window_bounds
-from scheduling.status import statuses_for
+from scheduling.selectors import OutsideWindow, open_places, places_offering_at, window_bounds
+from scheduling.status import offer_statuses_for, statuses_for
 from services.models import ServiceOffer
 from services.needs import kinds_for
 from services.selectors import available_offers
@@ -87,6 +87,8 @@ class Search:
     point: tuple[float, float] | None = None
     kinds: set[str] = field(default_factory=set)
     tolerant: bool = False  # results found with close spellings
+    # The same search without its time condition (for the alternatives of an empty answer).
+    untimed: QuerySet[Place] | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -127,30 +129,16 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
     search = Search(queryset)
     kinds = kinds_for(listed("need"))
     search.kinds = kinds
+    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
+    offers = None
     if kinds or data.get("free"):
-        offers = available_offers(on=timezone.localdate(now))
+        offers = available_offers(on=timezone.localdate(at or now))
         if kinds:
             offers = offers.filter(kind__slug__in=kinds)
         if data.get("free"):
             offers = offers.filter(fees=ServiceOffer.Fees.FREE)
-        queryset = queryset.filter(Exists(offers.filter(place_id=OuterRef("pk"))))
     if data.get("wheelchair"):
         queryset = queryset.filter(wheelchair=Place.Wheelchair.YES)
-    # The circle before the hours: around a point, each place left in it is probed.
-    point = getattr(form, "point", None)
-    if point is not None:
-        queryset = within(queryset, point[0], point[1], form.radius_km)
-        search.point = point
-    else:
-        queryset = queryset.order_by("name", "pk")
-    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
-    if at is not None:
-        try:
-            queryset = open_places(at, queryset, narrowed=point is not None)
-            search.at = at
-        except OutsideWindow:
-            search.errors.append(window_text())
-            queryset = queryset.none()
     q = (data.get("q") or "").strip()
     if q:
         exact = search_places(queryset, q=q)
@@ -159,23 +147,57 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
         else:
             queryset = tolerant_text(queryset, q)
             search.tolerant = True
+    # The circle before the hours: around a point, each place left in it is probed.
+    point = getattr(form, "point", None)
+    if point is not None:
+        queryset = within(queryset, point[0], point[1], form.radius_km)
+        search.point = point
+    else:
+        queryset = queryset.order_by("name", "pk")
+    with_offer = (
+        queryset.filter(Exists(offers.filter(place_id=OuterRef("pk"))))
+        if offers is not None
+        else queryset
+    )
+    search.untimed = with_offer
+    if at is not None:
+        try:
+            if kinds:
+                # A need and a time: the matched service must be available then, not
+                # merely the place open (a CAF desk on Tuesday mornings only).
+                queryset = places_offering_at(at, queryset, offers)
+            else:
+                queryset = open_places(at, with_offer, narrowed=point is not None)
+            search.at = at
+        except OutsideWindow:
+            search.errors.append(window_text())
+            queryset = queryset.none()
+    else:
+        queryset = with_offer
     search.queryset = queryset
     return search
 
 
 def page_cards(places: list[Place], search: Search, now: datetime.datetime) -> list[dict]:
-    """What each result card shows, for one page: 2 queries + the 3 of statuses_for.
+    """What each result card shows, for one page: the place's status and, when a need was
+    asked, each matching service with its own status ("CAF: opens Tuesday at 9 h").
 
     The places come from a queryset with `typologies` and matching offers prefetched
-    (see `card_queryset`).
+    (see `card_queryset`): 3 queries for the places' statuses, 3 more for the offers'.
     """
-    statuses = statuses_for(places, search.at or now)
+    at = search.at or now
+    statuses = statuses_for(places, at)
+    offers = [offer for place in places for offer in getattr(place, "matching_offers", [])]
+    offer_statuses = offer_statuses_for(offers, at, place_statuses=statuses) if offers else {}
     return [
         {
             "place": place,
             "distance_km": distance_km(place),
             "status": statuses[place.pk],
-            "offers": getattr(place, "matching_offers", []),
+            "offers": [
+                {"offer": offer, "status": offer_statuses[offer.pk]}
+                for offer in getattr(place, "matching_offers", [])
+            ],
         }
         for place in places
     ]
@@ -188,7 +210,7 @@ def card_queryset(queryset: QuerySet[Place], search: Search, now) -> QuerySet[Pl
     )
     if search.kinds:
         offers = (
-            available_offers(on=timezone.localdate(now))
+            available_offers(on=timezone.localdate(search.at or now))
             .filter(kind__slug__in=search.kinds)
             .select_related("kind", "provider")
             .order_by("kind__position", "provider__name", "pk")

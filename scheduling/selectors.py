@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -185,6 +185,52 @@ def _open_here(at: datetime.datetime) -> QuerySet:
         start__gt=at - MAX_ROW_LENGTH,
         end__gt=at,
     )
+
+
+def _rows_covering(at: datetime.datetime, kind: str = OpeningInterval.Kind.OPEN) -> QuerySet:
+    """Calendar rows of `kind` covering `at`; `start` is bounded so index scans stay short."""
+    return OpeningInterval.objects.filter(
+        kind=kind, start__lte=at, start__gt=at - MAX_ROW_LENGTH, end__gt=at
+    )
+
+
+def offers_open_at(at: datetime.datetime, offers: QuerySet[ServiceOffer]) -> QuerySet[ServiceOffer]:
+    """The offers of `offers` that a resident can use at the instant `at`.
+
+    An offer with its own schedule is available in its own calendar rows (its slots,
+    its exceptions, its public-holiday rule), unless the place itself is closed by an
+    exception then (a closed building closes the desks inside it); an offer without a
+    schedule follows the place's general hours. Whether the offer is live that day
+    (active, suspension over) is the caller's filter (`services.selectors.available_offers`).
+
+    Three correlated EXISTS per offer, each an indexed probe: the offer's schedule (its
+    unique key), its rows on (offer, start), the place's rows on (place, start). Raises
+    OutsideWindow when `at` is outside the materialised calendar.
+    """
+    _require_inside_window(at)
+    has_own = Exists(Schedule.objects.filter(offer_id=OuterRef("pk")))
+    own_open = Exists(_rows_covering(at).filter(offer_id=OuterRef("pk")))
+    place_rows = OpeningInterval.objects.general_hours().filter(
+        place_id=OuterRef("place_id"), start__lte=at, start__gt=at - MAX_ROW_LENGTH, end__gt=at
+    )
+    place_open = Exists(place_rows.filter(kind=OpeningInterval.Kind.OPEN))
+    place_closed = Exists(place_rows.filter(kind=OpeningInterval.Kind.CLOSED))
+    return offers.filter(
+        (Q(has_own) & Q(own_open) & ~Q(place_closed)) | (~Q(has_own) & Q(place_open))
+    )
+
+
+def places_offering_at(
+    at: datetime.datetime, queryset: QuerySet, offers: QuerySet[ServiceOffer]
+) -> QuerySet:
+    """Places of `queryset` where one of `offers` is available at `at` (see offers_open_at).
+
+    The need-and-time question ("CAF help, Thursday 15:00"): the place's own hours do
+    not answer it, the matched service's do. Correlated per place, so the cost follows
+    the places the other filters keep.
+    """
+    available = offers_open_at(at, offers.filter(place_id=OuterRef("pk")))
+    return queryset.filter(Exists(available))
 
 
 def open_place_distances(

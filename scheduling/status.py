@@ -187,3 +187,80 @@ def statuses_for(places: Iterable, at: datetime.datetime | None = None) -> dict:
 def status_of(place, at: datetime.datetime | None = None) -> PlaceStatus:
     """The status of one place (see statuses_for)."""
     return statuses_for([place], at)[place.pk]
+
+
+def offer_statuses_for(
+    offers: Iterable, at: datetime.datetime | None = None, *, place_statuses: dict | None = None
+) -> dict:
+    """{offer id: PlaceStatus} at `at` for service offers (loaded, with `place_id`).
+
+    What a resident reads next to the service they asked for ("CAF: opens Tuesday at
+    9 h"): an offer with its own schedule is read from its own calendar rows, and closed
+    while its place is closed by exception; an offer without one follows its place.
+    Suspended offers read "suspended until ..." and ended ones "no longer offered".
+    For a whole page: which offers have a schedule and, if some do, the window and their
+    rows around `at`; plus the three queries of `statuses_for` unless the caller passes
+    `place_statuses`.
+    """
+    at = at or clock()
+    offers = list(offers)
+    if not offers:
+        return {}
+    places = place_statuses or {}
+    missing = {o.place_id for o in offers} - set(places)
+    if missing:
+        places = {**places, **statuses_for(missing, at)}
+    ids = [o.pk for o in offers]
+    own = set(Schedule.objects.filter(offer_id__in=ids).values_list("offer_id", flat=True))
+    opens: dict[int, list] = {}
+    # The window and the rows only when some offer keeps hours of its own.
+    lo, hi = window_bounds() if own else (at, at)
+    if own and lo <= at < hi:
+        rows = (
+            OpeningInterval.objects.filter(
+                offer_id__in=own,
+                kind=OpeningInterval.Kind.OPEN,
+                start__gt=at - MAX_ROW_LENGTH,
+                start__lt=at + LOOK_AHEAD,
+            )
+            .order_by("offer_id", "start")
+            .values_list("offer_id", "start", "end")
+        )
+        for offer_id, start, end in rows:
+            opens.setdefault(offer_id, []).append((start, end))
+    day = timezone.localtime(at, local_zone()).date()
+    out = {}
+    for offer in offers:
+        place = places[offer.place_id]
+        if offer.status == "ended":
+            out[offer.pk] = PlaceStatus(
+                PlaceStatus.CLOSED_EXCEPTIONALLY, at, reason=_("no longer offered")
+            )
+            continue
+        if offer.status == "suspended" and offer.suspended_until and offer.suspended_until >= day:
+            from django.utils.formats import date_format
+
+            reason = _("suspended until %(date)s") % {
+                "date": date_format(offer.suspended_until, "DATE_FORMAT")
+            }
+            out[offer.pk] = PlaceStatus(PlaceStatus.CLOSED_EXCEPTIONALLY, at, reason=reason)
+            continue
+        if offer.pk not in own:
+            out[offer.pk] = place
+            continue
+        if not lo <= at < hi:
+            out[offer.pk] = PlaceStatus(PlaceStatus.UNKNOWN, at)
+            continue
+        periods = _merge(opens.get(offer.pk, []))
+        current = next((p for p in periods if p[0] <= at < p[1]), None)
+        upcoming = next((p[0] for p in periods if p[0] > at), None)
+        if place.state == PlaceStatus.CLOSED_EXCEPTIONALLY:
+            out[offer.pk] = PlaceStatus(
+                PlaceStatus.CLOSED_EXCEPTIONALLY, at, next_opening=upcoming, reason=place.reason
+            )
+        elif current is not None:
+            ends = current[1] if current[1] < at + LOOK_AHEAD - MAX_ROW_LENGTH else None
+            out[offer.pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends)
+        else:
+            out[offer.pk] = PlaceStatus(PlaceStatus.CLOSED, at, next_opening=upcoming)
+    return out

@@ -22,12 +22,14 @@ POINT = (45.7597, 4.8470)
 class Registry:
     admin: object
     open_caf: Place  # open now, CAF advisor on Tuesday mornings, nearest
-    closed_caf: Place  # CAF too, but no opening hours: not "open now"
+    closed_caf: Place  # CAF too, but no opening hours, nor the desk: not "open now"
     far_caf: Place  # open now with CAF, but far from the point
     fablab: Place  # open now, near, but no CAF service
 
 
-def _place(user, organisation, *, name, lat, lon, typologies, hours=None, caf=False, **data):
+def _place(
+    user, organisation, *, name, lat, lon, typologies, hours=None, caf=False, caf_hours=True, **data
+):
     place = place_actions.place_create(
         user=user,
         organisation=organisation,
@@ -57,7 +59,8 @@ def _place(user, organisation, *, name, lat, lon, typologies, hours=None, caf=Fa
                 "access_modes": ["walk_in"],
             },
         )
-        schedule_set_rules(user=user, offer=offer, rules=TUESDAY_MORNING)
+        if caf_hours:
+            schedule_set_rules(user=user, offer=offer, rules=TUESDAY_MORNING)
     place.refresh_from_db()
     return place
 
@@ -89,6 +92,7 @@ def build_registry() -> Registry:
             lon="4.848000",
             typologies=["france_services"],
             caf=True,
+            caf_hours=False,  # the desk follows the place, which has no hours
         ),
         far_caf=_place(
             admin,
