@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from directory.alternatives import for_empty_search
 from directory.forms import EmbedForm, SearchForm
 from directory.middleware import embeddable
 from directory.presenters import place_sections
@@ -103,6 +104,11 @@ def search(request):
     now = place_status.clock()
     result = run_search(form, now=now)
     page, page_message, cards = _results(request, result, form.cleaned_data.get("page"), now)
+    alternatives = None
+    if not cards:
+        alternatives = for_empty_search(
+            form, result, request.GET, now, networks=networks, communes=communes
+        )
     context.update(
         {
             "search": result,
@@ -110,6 +116,7 @@ def search(request):
             "page_message": page_message,
             "cards": cards,
             "errors": result.errors,
+            "alternatives": alternatives,
         }
     )
     return render(request, "directory/search.html", context, status=400 if result.errors else 200)

@@ -233,6 +233,50 @@ def places_offering_at(
     return queryset.filter(Exists(available))
 
 
+def next_availability(
+    after: datetime.datetime,
+    *,
+    offers: list[ServiceOffer] = (),
+    places: list[Place] = (),
+    horizon: datetime.timedelta = datetime.timedelta(days=14),
+) -> dict:
+    """When each offer (and each place, by its general hours) is next available after
+    `after`, within `horizon` and the materialised window: {("offer", id) or ("place",
+    id): start}. Offers without a schedule follow their place. Two queries: which offers
+    keep hours of their own, then the rows in one ordered range read.
+    """
+    own = set(
+        Schedule.objects.filter(offer_id__in=[o.pk for o in offers]).values_list(
+            "offer_id", flat=True
+        )
+    )
+    place_ids = {p.pk for p in places} | {o.place_id for o in offers if o.pk not in own}
+    if not own and not place_ids:
+        return {}
+    rows = (
+        OpeningInterval.objects.filter(
+            Q(offer_id__in=own) | Q(place_id__in=place_ids, offer__isnull=True),
+            kind=OpeningInterval.Kind.OPEN,
+            end__gt=after,
+            start__lt=after + horizon,
+        )
+        .order_by("start")
+        .values_list("place_id", "offer_id", "start")
+    )
+    first_row: dict[tuple[str, int], datetime.datetime] = {}
+    for place_id, offer_id, start in rows:
+        key = ("offer", offer_id) if offer_id is not None else ("place", place_id)
+        first_row.setdefault(key, max(start, after))
+    out = {
+        ("place", p.pk): first_row[("place", p.pk)] for p in places if ("place", p.pk) in first_row
+    }
+    for offer in offers:
+        key = ("offer", offer.pk) if offer.pk in own else ("place", offer.place_id)
+        if key in first_row:
+            out[("offer", offer.pk)] = first_row[key]
+    return out
+
+
 def open_place_distances(
     at: datetime.datetime, latitude: float, longitude: float, radius_km: float
 ) -> list[tuple[int, float]]:

@@ -55,7 +55,8 @@ def test_unknown_parameters_are_ignored(client, registry):
 
 def test_nothing_found_is_said(client, registry):
     body = get(client, "q=zzzzzzzz").content.decode()
-    assert "No place matches these choices" in body
+    assert "No place meets all of these conditions:" in body
+    assert "matching the words “zzzzzzzz”" in body
 
 
 def test_embed_bad_input_is_a_400_page(client, registry):
