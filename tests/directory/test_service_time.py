@@ -169,15 +169,19 @@ def test_selector_and_statuses_agree_at_every_half_hour(caf, registry):
 
 
 def test_service_level_matching_costs_a_constant_number_of_queries(
-    client, caf, registry, registry_admin
+    client, api_client, caf, registry, registry_admin
 ):
-    def count(query):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
+    api_query = "/api/v1/places/?open_at=2026-03-17T10:00:00%2B01:00&service_kind=caf"
+
+    def count(query):
         with CaptureQueriesContext(connection) as queries:
             search(client, query)
-        return len(queries)
+        with CaptureQueriesContext(connection) as api_queries:
+            assert api_client.get(api_query).status_code == 200
+        return len(queries), len(api_queries)
 
     before = count(f"{TUESDAY_10}&need=caf")
     for index in range(5):
@@ -194,4 +198,5 @@ def test_service_level_matching_costs_a_constant_number_of_queries(
             user=registry_admin, place=place, rules=[TUESDAY_MORNING]
         )
     assert len(names(search(client, f"{TUESDAY_10}&need=caf"))) == 6
+    assert len(api_client.get(api_query).json()["results"]) == 6
     assert count(f"{TUESDAY_10}&need=caf") == before
