@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from places.fields import MultipleChoiceField
 from places.models import Place
 
 
 def _labels(profile, name: str) -> str:
     field = profile._meta.get_field(name)
     value = getattr(profile, name)
-    if isinstance(value, list):
+    if isinstance(field, MultipleChoiceField):
         return ", ".join(str(label) for label in field.labels(value))
     return str(dict(field.choices).get(value, "")) if value else ""
 
@@ -42,7 +43,9 @@ def place_sections(place: Place) -> list[dict]:
         items = []
         for name in names:
             field = profile._meta.get_field(name)
-            if field.choices:
+            # A multiple-choice field keeps its choices apart (`multi_choices`): its
+            # `choices` is empty, and its value is a list of codes to turn into labels.
+            if field.choices or isinstance(field, MultipleChoiceField):
                 text = _labels(profile, name)
             else:
                 value = getattr(profile, name)

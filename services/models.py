@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -140,6 +142,28 @@ class AccessMode(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
+# A name ending with its abbreviation in brackets: "Prestations familiales (CAF)".
+_TRAILING_ABBREVIATION = re.compile(r"\s*\(([^()]+)\)\s*$")
+
+
+def offer_label(kind_name: str, provider_name: str) -> str:
+    """The name of an offer for residents, the provider said once.
+
+    "Prestations familiales et sociales (CAF)" by "Caisse d'allocations familiales (CAF)"
+    reads "Prestations familiales et sociales — Caisse d'allocations familiales (CAF)", not
+    with the abbreviation twice; a kind that already names its provider is shown alone.
+    """
+    kind_name, provider_name = kind_name.strip(), provider_name.strip()
+    if not provider_name or provider_name.casefold() in kind_name.casefold():
+        return kind_name
+    match = _TRAILING_ABBREVIATION.search(kind_name)
+    if match:
+        abbreviation = match.group(1).strip()
+        if re.search(rf"(?<!\w){re.escape(abbreviation)}(?!\w)", provider_name):
+            kind_name = kind_name[: match.start()]
+    return f"{kind_name} — {provider_name}"
+
+
 class ServiceOffer(models.Model):
     """A kind of service offered at a place by a provider, with its terms."""
 
@@ -208,7 +232,12 @@ class ServiceOffer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} — {self.provider} @ {self.place}"
+        return f"{self.label} @ {self.place}"
+
+    @property
+    def label(self) -> str:
+        """The service and its provider, named once (see offer_label)."""
+        return offer_label(str(self.kind), self.provider.name)
 
     def clean(self) -> None:
         super().clean()
