@@ -6,6 +6,7 @@ render; bad input gets a helpful page with the person's filters kept, never an e
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.core.paginator import Paginator
@@ -37,10 +38,11 @@ from directory.search import (
 from places.models import Network, Place, PlaceSlugAlias
 from places.selectors import place_list
 from scheduling import status as place_status
-from scheduling.ical import calendar_ics
+from scheduling.agenda import place_agenda, visit_openings
+from scheduling.ical import calendar_ics, visit_ics
 from scheduling.jsonld import place_jsonld
 from scheduling.models import Schedule
-from scheduling.selectors import upcoming_exceptions, week_timetable
+from scheduling.selectors import OutsideWindow, upcoming_exceptions, week_timetable
 from services.models import ServiceOffer
 from services.needs import NEEDS
 from services.selectors import available_offers, offers_of_place
@@ -246,19 +248,9 @@ def place(request, slug):
     now = place_status.clock()
     today = timezone.localdate(now)
     offers = list(available_offers(offers_of_place(place, include_ended=False), on=today))
-    own_hours = {
-        s.offer_id
-        for s in Schedule.objects.filter(offer__in=[o.pk for o in offers]).only("offer_id")
-    }
-    offer_rows = [
-        {
-            "offer": offer,
-            "timetable": _short_lines(week_timetable(offer, today))
-            if offer.pk in own_hours
-            else None,
-        }
-        for offer in offers
-    ]
+    # Dated days and statuses of the place and of every offer, in a fixed number of queries.
+    agenda = place_agenda(place, offers, now)
+    offer_rows = [{"offer": offer, "agenda": agenda.for_offer(offer)} for offer in offers]
     schedule = Schedule.objects.filter(place=place).first()
     exceptions = list(upcoming_exceptions(place, today)) if schedule else []
     networks = _network_neighbours(place)
@@ -270,7 +262,8 @@ def place(request, slug):
         {
             "place": place,
             "canonical_url": url,
-            "status": place_status.status_of(place, now),
+            "status": agenda.place.status,
+            "agenda": agenda.place,
             "timetable": _short_lines(week_timetable(place, today)) if schedule else None,
             "report_url": _report_url(place),
             "exceptions": exceptions,
@@ -282,12 +275,54 @@ def place(request, slug):
     )
 
 
+def _ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _visit(request, place, offer):
+    """The .ics of one visit when `?date=` (and optionally `&time=HH:MM`) is given, a 400
+    response with a plain message when they are not understood, None without `date`."""
+    raw_date = request.GET.get("date", "").strip()
+    raw_time = request.GET.get("time", "").strip()
+    if not raw_date and not raw_time:
+        return None
+
+    def refuse(message, status=400):
+        return HttpResponse(message, content_type="text/plain; charset=utf-8", status=status)
+
+    try:
+        day = datetime.date.fromisoformat(raw_date)
+    except ValueError:
+        return refuse(_("Give the date of the visit as YYYY-MM-DD, e.g. 2026-12-09."))
+    start = None
+    if raw_time:
+        try:
+            start = datetime.time.fromisoformat(raw_time)
+        except ValueError:
+            return refuse(_("Give the time of the visit as HH:MM, e.g. 09:00."))
+    try:
+        openings = visit_openings(place, offer, day, start)
+    except OutsideWindow as exc:
+        return refuse(str(exc))
+    if not openings:
+        return refuse(
+            _("Nothing opens on %(date)s at this address: choose another day.")
+            % {"date": day.isoformat()},
+            status=404,
+        )
+    name = f"{place.slug}-{offer.pk}" if offer else place.slug
+    return _ics_response(visit_ics(place, offer, openings), f"{name}-{day.isoformat()}.ics")
+
+
 @require_GET
 def place_ics(request, slug):
     place = _published_place(slug)
-    response = HttpResponse(calendar_ics(place), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{place.slug}.ics"'
-    return response
+    visit = _visit(request, place, None)
+    if visit is not None:
+        return visit
+    return _ics_response(calendar_ics(place), f"{place.slug}.ics")
 
 
 @require_GET
@@ -297,9 +332,10 @@ def offer_ics(request, slug, offer_id):
         available_offers(ServiceOffer.objects.filter(place=place)).select_related("kind", "place"),
         pk=offer_id,
     )
-    response = HttpResponse(calendar_ics(offer), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{place.slug}-{offer.pk}.ics"'
-    return response
+    visit = _visit(request, place, offer)
+    if visit is not None:
+        return visit
+    return _ics_response(calendar_ics(offer), f"{place.slug}-{offer.pk}.ics")
 
 
 def _listing(request, queryset, template, extra):

@@ -6,6 +6,7 @@ import datetime
 from functools import lru_cache
 
 import holidays
+from django.utils.translation import get_language
 
 from scheduling.school_holidays import zone_for_department
 
@@ -58,3 +59,26 @@ def public_holiday_offsets(
 def school_zone(place, override: str = "") -> str | None:
     """The schedule's explicit zone, else the one of the place's department."""
     return override or zone_for_department(department_of(place))
+
+
+def _holiday_language() -> str:
+    # The `holidays` package names holidays in "fr" and "en_US" (among others).
+    language = (get_language() or "fr").split("-")[0]
+    return "en_US" if language == "en" else "fr"
+
+
+@lru_cache(maxsize=64)
+def _holiday_names(department: str | None, year: int, language: str) -> dict:
+    subdiv = _SUBDIVISIONS.get(department or "")
+    return dict(
+        holidays.France(subdiv=subdiv, years=year, categories=("public",), language=language)
+    )
+
+
+def public_holiday_name(day: datetime.date, department: str | None) -> str:
+    """The public holiday's name in the reader's language ("Noël", "Christmas Day"), or ""
+    when `day` is not one. Which days are holidays is `is_public_holiday`'s answer; this only
+    names them."""
+    if not is_public_holiday(day, department):
+        return ""
+    return _holiday_names(department, day.year, _holiday_language()).get(day, "")

@@ -49,6 +49,16 @@ def _first_day(rule: Rule, start: datetime.date) -> datetime.date:
     return day
 
 
+def place_location(place) -> dict:
+    """LOCATION (name and postal address) and, when the place has coordinates, GEO: what a
+    calendar app needs to show where the visit is and to give directions."""
+    town = f"{place.postcode} {place.commune}".strip()
+    extra = {"location": ", ".join(p for p in (place.name, place.address, town) if p)}
+    if place.latitude is not None and place.longitude is not None:
+        extra["geo"] = (float(place.latitude), float(place.longitude))
+    return extra
+
+
 def calendar_ics(target: Place | ServiceOffer, today: datetime.date | None = None) -> bytes:
     """The hours as an .ics file: one recurring event per rule and time range.
 
@@ -92,6 +102,7 @@ def _add_event(cal, uid: str, summary: str, start, end, **extra) -> None:
 
 def _add_schedule(cal, schedule, place, name, first, stop) -> None:
     uid = f"schedule-{schedule.pk}"
+    where = place_location(place)
     ruleset = ruleset_for(schedule, place)
     opened = ruleset.open_local(first, stop)
     tz = local_zone()
@@ -124,11 +135,17 @@ def _add_schedule(cal, schedule, place, name, first, stop) -> None:
                     _local(day, time_range.end),
                     rrule=rrule,
                     exdate=exdates,
+                    **where,
                 )
     else:
         for index, (start, end) in enumerate(opened):
             _add_event(
-                cal, f"{uid}-o{index}", name, start.replace(tzinfo=tz), end.replace(tzinfo=tz)
+                cal,
+                f"{uid}-o{index}",
+                name,
+                start.replace(tzinfo=tz),
+                end.replace(tzinfo=tz),
+                **where,
             )
     for exc in ScheduleException.objects.filter(schedule=schedule, end_date__gte=first):
         if exc.kind == ScheduleException.Kind.CLOSURE:
@@ -147,5 +164,29 @@ def _add_schedule(cal, schedule, place, name, first, stop) -> None:
                 start,
                 end,
                 description=exc.description,
+                **where,
             )
             day += DAY
+
+
+def visit_ics(place: Place, offer: ServiceOffer | None, openings) -> bytes:
+    """One visit as an .ics file: a single event per opening given (aware (start, end)),
+    with no recurrence, named after the service (or the place) and located at the place."""
+    name = str(offer.kind) if offer else place.name
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Lieux partagés//scheduling//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    summary = f"{name} — {place.name}" if offer else name
+    what = f"offer-{offer.pk}" if offer else f"place-{place.pk}"
+    for start, end in openings:
+        _add_event(
+            cal,
+            f"visit-{what}-{start.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}",
+            summary,
+            start,
+            end,
+            **place_location(place),
+        )
+    cal.add_missing_timezones()
+    return cal.to_ical()

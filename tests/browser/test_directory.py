@@ -51,15 +51,17 @@ def _from_home_caf_open_now_near_the_point(page, live_server):
 
 
 def _advisor_hours_then_calendar_file(page):
-    """On a place page: the CAF advisor's Tuesday hours, then the .ics download."""
-    page.locator("summary", has_text="When: hours of").first.click()
-    expect(page.locator(".offer table.timetable tr", has_text="Tuesday").first).to_contain_text(
-        ADVISOR_HOURS
-    )
+    """On a place page: the CAF advisor's dated slots, then one visit's .ics download."""
+    page.locator("summary", has_text="the next 14 days").first.click()
+    tuesday = page.locator(".offer table.agenda tr", has_text="Tuesday").first
+    expect(tuesday).to_contain_text(ADVISOR_HOURS)
     with page.expect_download() as caught:
-        page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()
+        tuesday.get_by_role("link", name=re.compile("add this visit to my calendar")).first.click()
     with open(caught.value.path(), encoding="utf-8") as downloaded:
-        assert "BEGIN:VEVENT" in downloaded.read()
+        content = downloaded.read()
+    # One visit: a single event, no recurrence, at the place's address.
+    assert content.count("BEGIN:VEVENT") == 1 and "RRULE" not in content
+    assert "\nLOCATION:" in content
 
 
 def test_open_now_near_a_point(page, live_server, snap, assert_accessible, frozen_now):
@@ -90,10 +92,13 @@ def test_place_page_timetable_and_calendar(page, live_server, snap, assert_acces
     expect(page.get_by_role("heading", level=1)).to_have_text(registry.open_caf.name)
     assert_accessible(page)
     snap(page, "place")
+    # The place's next 14 days, dated, today first.
+    expect(page.locator("table.agenda tr[aria-current=date]").first).to_contain_text("today")
     # When the CAF advisor is there: Tuesday mornings.
-    page.locator("summary", has_text="When: hours of").first.click()
-    tuesday = page.locator(".offer table.timetable tr", has_text="Tuesday").first
+    page.locator("summary", has_text="the next 14 days").first.click()
+    tuesday = page.locator(".offer table.agenda tr", has_text="Tuesday").first
     expect(tuesday).to_contain_text(ADVISOR_HOURS)
+    assert_accessible(page)
     snap(page, "advisor-hours")
     with page.expect_download() as caught:
         page.get_by_role("link", name="Add these hours to my calendar (.ics)").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scheduling import actions as scheduling_actions
 from tests.directory.conftest import _kind, make_place
 from tests.factories import ServiceOfferFactory
 
@@ -58,13 +59,14 @@ def _place_queries(django_assert_num_queries, client):
     # 1 the place with its organisation and profiles
     # 2 its typologies, 3 its networks (prefetch)
     # 4 its live offers with kind, category and provider
-    # 5 which of the offers have hours of their own (one timetable query each if so)
-    # 6 its schedule (JSON-LD), 7 its schedule again (week_timetable), 8 its upcoming exceptions
-    # 9 the other published places of its networks
-    # 10 the calendar window, 11 its calendar rows around now, 12 whether it has hours (status)
-    with django_assert_num_queries(12):
+    # 5 the calendar window, 6 which of the place and its offers have hours, 7 the calendar
+    #   rows of the place and its offers over the coming 14 days (dated days and statuses)
+    # 8 its schedule (JSON-LD), 9 its schedule again (week_timetable), 10 its upcoming exceptions
+    # 11 the other published places of its networks
+    with django_assert_num_queries(11):
         response = client.get("/lieux/mediatheque-jean-mace/")
     assert response.status_code == 200
+    return response
 
 
 def test_place_query_count(client, registry, django_assert_num_queries):
@@ -77,6 +79,23 @@ def test_place_query_count_with_more_offers_and_network_places(
     for slug in ("caf", "france-travail", "impots"):
         ServiceOfferFactory(place=more_places["mediatheque"], kind=_kind(slug))
     _place_queries(django_assert_num_queries, client)
+
+
+def test_place_query_count_with_offers_having_their_own_hours(
+    client, registry, registry_admin, django_assert_num_queries
+):
+    """Each offer's own dated slots come from the same calendar query as the place's."""
+
+    place = registry["mediatheque"]
+    for index, slug in enumerate(("caf", "france-travail", "impots")):
+        offer = ServiceOfferFactory(place=place, kind=_kind(slug))
+        scheduling_actions.schedule_set_rules(
+            user=registry_admin,
+            offer=offer,
+            rules=[{"kind": "weekly", "days": [index], "times": ["09:00-11:00"]}],
+        )
+    body = _place_queries(django_assert_num_queries, client).content.decode()
+    assert body.count('class="agenda"') == 4  # the place's days and each offer's
 
 
 def _listing_queries(django_assert_num_queries, client, url, expected_results):

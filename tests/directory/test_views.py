@@ -73,7 +73,7 @@ def test_french_by_default_english_on_request(client, registry):
     body = english.content.decode()
     assert '<html lang="en">' in body
     assert "Opening hours" in body
-    assert "Today:" in body and "Open until 12 h" in body
+    assert "Open now until 12 h" in body
 
 
 def test_place_page_content(client, registry):
@@ -101,7 +101,7 @@ def test_place_page_shows_closures(client, registry, registry_admin):
         title="Inventaire",
     )
     body = client.get("/lieux/mediatheque-jean-mace/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Closed exceptionally: Inventaire, opens tomorrow at 9 h" in body
+    assert "Closed now: Inventaire — opens tomorrow at 9 h" in body
     ld = _jsonld(body)
     special = ld["specialOpeningHoursSpecification"]
     assert special == [
