@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from places.communes import resolve_location
 from places.models import Typology
 from services.needs import need_choices
 
@@ -51,6 +52,12 @@ class SearchForm(forms.Form):
     )
     network = forms.MultipleChoiceField(
         label=_("Network"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    where = forms.CharField(
+        label=_("Where? Commune, postcode or address"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     commune = forms.ChoiceField(label=_("Commune"), required=False)
     open = forms.ChoiceField(
@@ -100,6 +107,8 @@ class SearchForm(forms.Form):
 
     def __init__(self, data=None, *, networks=(), communes=(), **kwargs):
         super().__init__(data, **kwargs)
+        # What `where` resolved to (places.communes.Resolution), once the form is cleaned.
+        self.location = None
         self.fields["need"].choices = need_choices()
         self.fields["network"].choices = [(n.slug, n.name) for n in networks]
         self.fields["commune"].choices = [("", _("All communes")), *communes]
@@ -113,7 +122,30 @@ class SearchForm(forms.Form):
                 self.add_error("date", _("Choose the day you want to go."))
             if data.get("time") is None and "time" not in self.errors:
                 self.add_error("time", _("Choose the time you want to go."))
+        self._clean_where(data)
         return data
+
+    def _clean_where(self, data):
+        """A typed commune, postcode or address becomes the search point (lat/lon).
+
+        The typed text wins over coordinates also present: it is what the person sees in
+        the form ("near me" and the map empty it when they set a point).
+        """
+        where = data.get("where")
+        if not where or "where" in self.errors:
+            return
+        self.location = resolve_location(where)
+        if self.location.found:
+            data["lat"], data["lon"] = self.location.point
+            self.errors.pop("lon", None)
+            return
+        message = self.location.message
+        if self.location.suggestions:
+            message = _("%(message)s Did you mean: %(names)s?") % {
+                "message": message,
+                "names": ", ".join(self.location.suggestions),
+            }
+        self.add_error("where", message)
 
     @property
     def point(self) -> tuple[float, float] | None:

@@ -70,6 +70,44 @@ def _paginate(request, queryset, page_number):
     return paginator.page(number), message
 
 
+def _where_links(request, form) -> dict:
+    """Links that give the same search around one commune, for what `where` resolved to.
+
+    Ambiguous text lists each matching commune; a postcode serving several communes
+    lists the others; an unknown name lists the close names.
+    """
+    location = getattr(form, "location", None)
+    if location is None:
+        return {}
+    base = [
+        (k, v)
+        for k, values in request.GET.lists()
+        if k not in ("where", "lat", "lon", "page")
+        for v in values
+    ]
+
+    def link(label, where):
+        return {"label": label, "url": "?" + urlencode([*base, ("where", where)])}
+
+    choices = location.communes if location.status == "choices" else ()
+    return {
+        "where_label": location.label if location.found else "",
+        "where_choices": [link(_commune_choice_label(c), c.query) for c in choices],
+        "where_alternatives": [link(c.label, c.query) for c in location.alternatives],
+        "where_suggestions": [link(name, name) for name in location.suggestions],
+    }
+
+
+def _commune_choice_label(commune) -> str:
+    postcodes = ", ".join(commune.postcodes[:3])
+    if postcodes:
+        return _("%(commune)s, postcode %(postcodes)s") % {
+            "commune": commune.label,
+            "postcodes": postcodes,
+        }
+    return commune.label
+
+
 @require_GET
 def home(request):
     networks, communes = filter_choices()
@@ -101,7 +139,9 @@ def search(request):
         "query_no_view": _query_without(request, "page", "view"),
         "searched": bool(request.GET),
     }
-    if not form.is_valid():
+    valid = form.is_valid()
+    context.update(_where_links(request, form))
+    if not valid:
         return render(request, "directory/search.html", context, status=400)
     now = place_status.clock()
     result = run_search(form, now=now)

@@ -115,6 +115,11 @@
         var c = map.getCenter();
         form.elements.namedItem("lat").value = c.lat.toFixed(6);
         form.elements.namedItem("lon").value = c.lng.toFixed(6);
+        // A typed place would win over the map centre.
+        var where = form.elements.namedItem("where");
+        if (where) {
+          where.value = "";
+        }
         form.submit();
       });
     }
