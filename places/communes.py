@@ -443,10 +443,12 @@ def _without_cities_of_arrondissements(communes: list[Commune]) -> list[Commune]
     return [c for c in communes if c.insee_code not in parents]
 
 
-def _looks_like_address(text: str) -> bool:
-    """A house number first, or a street word ("rue", "avenue"...): a street address."""
-    if _HOUSE_NUMBER.match(_POSTCODE.sub(" ", text)):
-        return True
+def _starts_with_house_number(text: str) -> bool:
+    return bool(_HOUSE_NUMBER.match(_POSTCODE.sub(" ", text)))
+
+
+def _has_street_word(text: str) -> bool:
+    # Asked only once no commune matched: "Cours", "Chemin" and "Le Passage" are communes.
     return bool(set(normalize(text).split()) & _STREET_WORDS)
 
 
@@ -468,9 +470,11 @@ def resolve_location(text: str) -> Resolution:
             text=raw[:MAX_INPUT],
         )
     postcode = _POSTCODE.search(raw)
-    if not _POSTCODE.fullmatch(raw) and _looks_like_address(raw):
+    if not _POSTCODE.fullmatch(raw) and _starts_with_house_number(raw):
         return _resolve_address(raw)
     found = find_communes(raw)
+    if not found and _has_street_word(raw):
+        return _resolve_address(raw)
     if postcode:
         code = postcode.group(1)
         serving = _without_cities_of_arrondissements(commune_index().by_postcode.get(code, []))

@@ -124,11 +124,22 @@ def test_bad_input_is_answered_not_raised():
     assert resolve_location("\x00").status == "not_found"
 
 
-def test_street_address_without_geocoder_says_only_communes_and_postcodes(settings):
+@pytest.mark.parametrize(
+    "address", ["12 rue Paul Bert 69003 Lyon", "rue de la République 69002", "avenue Foch"]
+)
+def test_street_address_without_geocoder_says_only_communes_and_postcodes(settings, address):
     settings.GEOCODER_URL = ""
-    result = resolve_location("12 rue Paul Bert 69003 Lyon")
+    result = resolve_location(address)
     assert result.status == "not_found"
-    assert "commune or the postcode" in result.message
+    assert "Only communes and postcodes are understood here" in result.message
+
+
+@pytest.mark.parametrize(("name", "code"), [("Cours", "69066"), ("Le Passage", "47201")])
+def test_communes_named_like_streets_are_communes(settings, name, code):
+    settings.GEOCODER_URL = ""
+    result = resolve_location(name)
+    assert result.status in ("found", "choices")
+    assert code in {c.insee_code for c in result.communes}
 
 
 @pytest.mark.parametrize(
