@@ -164,3 +164,12 @@ def _seeded_database(seed_rows, transactional_db):
     with transaction.atomic(), connection.constraint_checks_disabled():
         for obj in serializers.deserialize("json", seed_rows):
             obj.save()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _communes_read_once():
+    """The commune index is read from its package on a process's first "where" search
+    (seconds): read it before the pages time out waiting for that first answer."""
+    from places.communes import commune_index
+
+    commune_index()
