@@ -188,6 +188,89 @@ def offer_create(
     return offer
 
 
+def _check_new_offer(place: Place, data: Mapping[str, Any]) -> ServiceOffer:
+    """The checks offer_create makes before writing, for one offer of offers_create_many."""
+    _check_fields(data, OFFER_FIELDS)
+    if place.status == Place.Status.ARCHIVED:
+        raise ValidationError(
+            _("An archived place cannot receive new offers."), code="archived_place"
+        )
+    values = dict(data)
+    for field, model, message in (
+        ("kind", ServiceKind, _("Unknown service kind: %(value)s.")),
+        ("provider", Provider, _("Unknown provider: %(value)s.")),
+    ):
+        # Instances only: resolving slugs one by one would cost a query per offer.
+        if not isinstance(values.get(field), model) or values[field].pk is None:
+            raise ValidationError({field: message % {"value": values.get(field)}})
+    offer = ServiceOffer(place=place, **values)
+    # The foreign keys are saved instances (checked above) and the uniqueness constraint
+    # is checked for the whole batch at once by the caller: a query per offer otherwise.
+    offer.full_clean(
+        exclude=["place", "kind", "provider"], validate_unique=False, validate_constraints=False
+    )
+    return offer
+
+
+@transaction.atomic
+def offers_create_many(
+    *, items: list[tuple[Place, Mapping[str, Any]]], user, source: str = "staff"
+) -> tuple[list[ServiceOffer], list[ChangeRecord], dict[int, list[str]]]:
+    """offer_create for many offers at once (imports): the same checks, history and signal.
+
+    `items` are (place, data) pairs whose `kind` and `provider` are saved instances. An
+    item that offer_create would refuse (archived place, inactive kind, invalid terms, a
+    live offer of the same kind by the same provider at the place, in the registry or
+    earlier in `items`) is skipped; the others are inserted in one statement with one
+    history record each. Returns (the offers created, their history records, {index in
+    `items`: why it was refused}). History is written with bulk_create, which sends no
+    post_save: the caller announces the records (the api app's webhooks) if it must.
+    """
+    refused: dict[int, list[str]] = {}
+    checked: list[ServiceOffer] = []
+    for index, (place, data) in enumerate(items):
+        try:
+            checked.append(_check_new_offer(place, data))
+        except ValidationError as exc:
+            refused[index] = exc.messages
+            checked.append(None)
+    place_ids = {o.place_id for o in checked if o is not None}
+    live = set(
+        ServiceOffer.objects.filter(place_id__in=place_ids)
+        .exclude(status=ServiceOffer.Status.ENDED)
+        .values_list("place_id", "kind_id", "provider_id")
+    )
+    offers = []
+    for index, offer in enumerate(checked):
+        if offer is None:
+            continue
+        key = (offer.place_id, offer.kind_id, offer.provider_id)
+        if key in live:
+            refused[index] = [_("This provider already offers this service at this place.")]
+            continue
+        live.add(key)
+        offers.append(offer)
+    ServiceOffer.objects.bulk_create(offers)
+    author = user if getattr(user, "is_authenticated", False) else None
+    changes = [
+        ChangeRecord(
+            place=offer.place,
+            target=f"offer:{offer.pk}",
+            action=ChangeRecord.Action.CREATE,
+            changes=diff(None, _offer_snapshot(offer)),
+            user=author,
+            source=source,
+        )
+        for offer in offers
+    ]
+    ChangeRecord.objects.bulk_create(changes)
+    for offer, change in zip(offers, changes, strict=True):
+        offer_changed.send(
+            sender=ServiceOffer, offer=offer, action="create", changes=change.changes
+        )
+    return offers, changes, refused
+
+
 @transaction.atomic
 def offer_update(
     *,

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from places.models import ChangeRecord, Place
 from services import actions
@@ -285,3 +285,51 @@ def test_display_name_follows_the_language():
         assert str(kind) == "Hot desk"
     with translation.override("fr"):
         assert str(kind) == "Poste de travail nomade"
+
+
+def test_offers_create_many_writes_what_offer_create_writes(registry_admin, caf, signals):
+    single_place, bulk_place = PlaceFactory(), PlaceFactory()
+    kind = ServiceKind.objects.get(slug="caf")
+    terms = {
+        "level": "partial",
+        "audiences": ["families"],
+        "fees": "conditions",
+        "fees_details": "Pass numérique",
+        "access_modes": ["walk_in", "appointment"],
+        "appointment_url": "https://rdv.example.org/caf",
+    }
+    single = actions.offer_create(
+        place=single_place, user=registry_admin, data={"kind": kind, "provider": caf, **terms}
+    )
+    with translation.override("en"):
+        offers, changes, refused = actions.offers_create_many(
+            items=[
+                (bulk_place, {"kind": kind, "provider": caf, **terms}),
+                # The same offer twice, an invalid one, an unsaved provider: refused alone.
+                (bulk_place, {"kind": kind, "provider": caf, **terms}),
+                (bulk_place, {"kind": kind, "provider": caf, "fees": "conditions"}),
+                (bulk_place, {"kind": kind, "provider": Provider(slug="unsaved")}),
+            ],
+            user=registry_admin,
+        )
+    [bulk] = offers
+    assert sorted(refused) == [1, 2, 3]
+    assert refused[1] == ["This provider already offers this service at this place."]
+    assert refused[2] == ["Say under which conditions the service is free."]
+    fields = ("kind_id", "provider_id", *terms, "status", "version")
+    assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
+    one = ChangeRecord.objects.get(target=f"offer:{single.pk}")
+    many = ChangeRecord.objects.get(target=f"offer:{bulk.pk}")
+    assert changes == [many]
+    keys = ("action", "changes", "user_id", "source", "version")
+    assert [getattr(many, k) for k in keys] == [getattr(one, k) for k in keys]
+    assert many.place == bulk_place
+    assert signals == [
+        (ServiceOffer, single.pk, "create", "active"),
+        (ServiceOffer, bulk.pk, "create", "active"),
+    ]
+    # A second run finds the offer live and writes nothing.
+    again, _changes, refused = actions.offers_create_many(
+        items=[(bulk_place, {"kind": kind, "provider": caf, **terms})], user=registry_admin
+    )
+    assert again == [] and list(refused) == [0]
