@@ -308,3 +308,36 @@ class ImportedHoursText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.text}"
+
+
+class ImportedValue(models.Model):
+    """A value of an imported row that the registry has no field or code for.
+
+    Kept verbatim with its source column, so that nothing a file said is lost and staff can
+    see what the vocabulary tables (api/imports/vocabulary.py) do not cover yet; counted in
+    the import report (warning `value_unmapped`).
+    """
+
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.CASCADE,
+        related_name="imported_values",
+        verbose_name=_("place"),
+    )
+    source = models.CharField(_("source"), max_length=60)
+    field = models.CharField(_("field in the source"), max_length=60)
+    value = models.CharField(_("value as received"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["place", "source", "field", "value"]
+        verbose_name = _("imported value kept as provenance")
+        verbose_name_plural = _("imported values kept as provenance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "source", "field", "value"], name="imported_value_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.field}: {self.value}"

@@ -33,6 +33,8 @@ def _record(duplicate: PossibleDuplicate) -> Record:
         hours_text=candidate.get("hours_text"),
         hours_field=candidate.get("hours_field", "opening_hours"),
         provenance=candidate.get("provenance", {}),
+        offers=candidate.get("offers", []),
+        unmapped=candidate.get("unmapped", []),
     )
 
 
@@ -66,6 +68,8 @@ def duplicate_merge(*, duplicate: PossibleDuplicate, user) -> Place:
     networks = importer.networks(record.networks)
     importer.update(current.place, record, networks, owner=False)
     importer.attach(current.place, record)
+    importer.merge_hours(current.place, record)
+    importer.complete(current.place, record)
     current.status = PossibleDuplicate.Status.MERGED
     current.resolved_at = timezone.now()
     current.resolved_by = user if getattr(user, "is_authenticated", False) else None

@@ -28,6 +28,17 @@ from api.imports.readers import (
     read_csv_header,
 )
 from api.imports.records import Issue, Record, RowRejected
+from api.imports.vocabulary import (
+    ACCESS_MODES,
+    AUDIENCES,
+    FEES,
+    FRANCE_SERVICES_OFFERS,
+    LABELS,
+    LMN_SERVICES,
+    OWN_PROVIDER,
+    normalize_value,
+    split_values,
+)
 from places.models import Place, Typology
 from places.validators import validate_insee_code, validate_siret
 
@@ -254,6 +265,16 @@ class RowCleaner:
             self.hours_text = text
             return None
 
+    def unmapped(self, field_name: str, value: str) -> list[str]:
+        """A value the registry has no equivalent for: warned about, kept as provenance."""
+        self.warn(
+            "value_unmapped",
+            field_name,
+            _("%(field)s: %(value)r matches nothing in the registry: kept as provenance")
+            % {"field": field_name, "value": value},
+        )
+        return [field_name, value]
+
     def date(self, value: Any) -> str | None:
         text = self.raw(value)
         return None if not text or text.startswith(PLACEHOLDER_DATE) else text
@@ -315,6 +336,10 @@ def tiers_lieux_2019(row: Mapping[str, str], number: int) -> Record:
 ITINERANT_FORMATS = {"itinérante", "bus_équivalent"}
 
 
+# The mediation profile's access, as access modes of the France Services offers.
+FS_ACCESS_MODES = {"both": ["walk_in", "appointment"], "walk_in": ["walk_in"], "": []}
+
+
 def france_services(row: Mapping[str, str], number: int) -> Record:
     clean = RowCleaner(number, row.get("id_fs", "").strip())
     if not clean.external_id:
@@ -372,6 +397,10 @@ def france_services(row: Mapping[str, str], number: int) -> Record:
         typologies=[Typology.Code.FRANCE_SERVICES],
         networks=[FRANCE_SERVICES_NETWORK[0]],
         profiles={"mediation": {"access": access}} if access else {},
+        offers=[
+            {"kind": kind, "provider": provider, "access_modes": FS_ACCESS_MODES[access]}
+            for kind, provider in FRANCE_SERVICES_OFFERS
+        ],
         hours=hours,
         hours_text=clean.hours_text,
         hours_field=clean.hours_field,
@@ -388,9 +417,90 @@ def france_services(row: Mapping[str, str], number: int) -> Record:
 
 
 def _split(value: Any, separators: str) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in re.split(separators, str(value or "")) if p.strip()]
+    return split_values(value, separators)
+
+
+def labels_to_networks(
+    clean: RowCleaner, field_name: str, labels: list[str]
+) -> tuple[list[str], list[list[str]]]:
+    """Network slugs of the labels the registry knows; the others kept as provenance."""
+    slugs: list[str] = []
+    unmapped: list[list[str]] = []
+    for label in labels:
+        known = LABELS.get(normalize_value(label))
+        if known is None:
+            unmapped.append(clean.unmapped(field_name, label))
+        elif known[0] not in slugs:
+            slugs.append(known[0])
+    return slugs, unmapped
+
+
+def lmn_offers(
+    clean: RowCleaner, row: Mapping[str, Any], separators: str
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The offers a médiation numérique row gives: one per service kind its `services`
+    name, with the row's fees, audiences, access and appointment link as their terms."""
+    unmapped: list[list[str]] = []
+    kinds: list[str] = []
+    for value in _split(row.get("services"), separators):
+        kind = LMN_SERVICES.get(normalize_value(value))
+        if kind is None:
+            unmapped.append(clean.unmapped("services", value))
+        elif kind not in kinds:
+            kinds.append(kind)
+    terms: dict[str, Any] = {}
+    fee_key = "frais_a_charge" if row.get("frais_a_charge") else "conditions_access"
+    fees = []
+    for value in _split(row.get(fee_key), r"[|;]|,\s+"):
+        known = FEES.get(normalize_value(value))
+        if known is None:
+            unmapped.append(clean.unmapped(fee_key, value))
+        elif known not in fees:
+            fees.append(known)
+    if len(fees) == 1:
+        terms["fees"], terms["fees_details"] = fees[0]
+    elif fees:
+        # "Gratuit|Payant": it depends, and the details say on what.
+        terms["fees"] = "conditions"
+        terms["fees_details"] = ", ".join(v for v in _split(row.get(fee_key), r"[|;]|,\s+"))[:255]
+    audiences: list[str] = []
+    for key in ("publics_accueillis", "publics_specifiquement_adresses"):
+        for value in _split(row.get(key), r"[|;]|,\s+"):
+            known = AUDIENCES.get(normalize_value(value))
+            if known is None:
+                unmapped.append(clean.unmapped(key, value))
+            elif known not in audiences:
+                audiences.append(known)
+    if audiences:
+        terms["audiences"] = sorted(audiences)
+    modes: list[str] = []
+    for value in _split(row.get("modalites_acces"), r"[|;]|,\s+"):
+        known = ACCESS_MODES.get(normalize_value(value))
+        if known is None:
+            unmapped.append(clean.unmapped("modalites_acces", value))
+        elif known not in modes:
+            modes.append(known)
+    rdv = RowCleaner.raw(row.get("prise_rdv"))
+    if rdv:
+        try:
+            URLValidator(schemes=["http", "https"])(rdv)
+            if len(rdv) > 200:
+                raise ValidationError("too long")
+        except ValidationError:
+            unmapped.append(clean.unmapped("prise_rdv", rdv))
+        else:
+            terms["appointment_url"] = rdv
+            if "appointment" not in modes:
+                modes.append("appointment")
+    if modes:
+        terms["access_modes"] = sorted(modes)
+    # How the help is given (one to one, workshops, on one's own): no field of the
+    # registry says it, so the offers' description does, verbatim.
+    support = _split(row.get("modalites_accompagnement"), r"[|;]|,\s+")
+    if support:
+        terms["description"] = ", ".join(support)
+    offers = [{"kind": kind, "provider": OWN_PROVIDER, **terms} for kind in kinds]
+    return offers, unmapped
 
 
 def lmn(row: Any, number: int) -> Record:
@@ -420,6 +530,13 @@ def lmn(row: Any, number: int) -> Record:
         typology = Typology.Code.OTHER
     else:
         typology = Typology.Code.EPN
+    networks, unmapped = labels_to_networks(clean, "labels_nationaux", labels)
+    other_labels = _split(row.get("labels_autres"), r"[|;,]")
+    more, unmapped_other = labels_to_networks(clean, "labels_autres", other_labels)
+    networks += [n for n in more if n not in networks]
+    if is_france_services and FRANCE_SERVICES_NETWORK[0] not in networks:
+        networks.append(FRANCE_SERVICES_NETWORK[0])
+    offers, unmapped_offers = lmn_offers(clean, row, separators)
     email_key = "courriels" if "courriels" in row else "courriel"
     data = _compact(
         {
@@ -434,6 +551,10 @@ def lmn(row: Any, number: int) -> Record:
             "email": clean.email(email_key, row.get(email_key)),
             "website": clean.url("site_web", row.get("site_web")),
             "legal_id": clean.siret("pivot", row.get("pivot")),
+            "short_description": clean.text(
+                "presentation_resume", row.get("presentation_resume"), "short_description"
+            ),
+            "description": (RowCleaner.raw(row.get("presentation_detail")) or "").strip(),
         }
     )
     return Record(
@@ -442,7 +563,9 @@ def lmn(row: Any, number: int) -> Record:
         external_id=clean.external_id,
         data=data,
         typologies=[typology],
-        networks=[FRANCE_SERVICES_NETWORK[0]] if is_france_services else [],
+        networks=networks,
+        offers=offers,
+        unmapped=unmapped + unmapped_other + unmapped_offers,
         hours=clean.osm_hours("horaires", row.get("horaires")),
         hours_text=clean.hours_text,
         hours_field=clean.hours_field,
@@ -489,10 +612,18 @@ def data_inclusion(row: Any, number: int) -> Record:
         "latitude", row.get("latitude"), "longitude", row.get("longitude")
     )
     code = RowCleaner.raw(row.get("typologie")).upper()
-    labels = [normalize_label(v) for v in _split(row.get("labels_nationaux"), r"[|;,]")]
+    raw_labels = _split(row.get("labels_nationaux"), r"[|;,]")
+    labels = [normalize_label(v) for v in raw_labels]
     typology = DATA_INCLUSION_TYPOLOGIES.get(code, Typology.Code.OTHER)
     if "france service" in labels or "france services" in labels:
         typology = Typology.Code.FRANCE_SERVICES
+    networks, unmapped = labels_to_networks(clean, "labels_nationaux", raw_labels)
+    more, unmapped_other = labels_to_networks(
+        clean, "labels_autres", _split(row.get("labels_autres"), r"[|;,]")
+    )
+    networks += [n for n in more if n not in networks]
+    if typology == Typology.Code.FRANCE_SERVICES and FRANCE_SERVICES_NETWORK[0] not in networks:
+        networks.append(FRANCE_SERVICES_NETWORK[0])
     data = _compact(
         {
             "name": name,
@@ -521,6 +652,7 @@ def data_inclusion(row: Any, number: int) -> Record:
             "short_description": clean.text(
                 "presentation_resume", row.get("presentation_resume"), "short_description"
             ),
+            "description": (RowCleaner.raw(row.get("presentation_detail")) or "").strip(),
         }
     )
     return Record(
@@ -529,7 +661,8 @@ def data_inclusion(row: Any, number: int) -> Record:
         external_id=clean.external_id,
         data=data,
         typologies=[typology],
-        networks=[FRANCE_SERVICES_NETWORK[0]] if typology == Typology.Code.FRANCE_SERVICES else [],
+        networks=networks,
+        unmapped=unmapped + unmapped_other,
         hours=clean.osm_hours("horaires_accueil", row.get("horaires_accueil")),
         hours_text=clean.hours_text,
         hours_field=clean.hours_field,

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from api import webhooks
 from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
-from api.imports.hours import _apply_hours, keep_hours_text, schedule_new_places
+from api.imports.hours import _apply_hours, current_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
-from api.models import PossibleDuplicate
+from api.imports.vocabulary import LABELS, OWN_PROVIDER
+from api.models import ImportedValue, PossibleDuplicate
 from places.actions import place_create, place_publish, place_update
 from places.geo import haversine_km, in_bounding_box
 from places.history import diff, snapshot
@@ -38,11 +39,22 @@ from places.models import (
     normalize_text,
 )
 from places.planner import refresh_planner_statistics
+from services.actions import offers_create_many, provider_create
+from services.models import Provider, ServiceKind, ServiceOffer
+from services.selectors import provider_for_organisation
 
 SAME_PLACE_METRES = 100
 NEARBY_METRES = 1000
 NAME_SIMILARITY = 0.6
 BATCH_SIZE = 500
+NETWORK_NAMES = dict([FRANCE_SERVICES_NETWORK, *LABELS.values()])
+# The sector of the provider standing for an organisation that runs its places' services.
+ORGANISATION_SECTORS = {
+    Organisation.Kind.CITY: Provider.Sector.PUBLIC,
+    Organisation.Kind.INTERCOMMUNALITY: Provider.Sector.PUBLIC,
+    Organisation.Kind.OPERATOR: Provider.Sector.ASSOCIATIVE,
+    Organisation.Kind.NETWORK: Provider.Sector.ASSOCIATIVE,
+}
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> float:
@@ -103,10 +115,15 @@ class Importer:
         self._pending_names: dict[str, list[Record]] = {}
         self._pending_sirets: set[str] = set()
         self._pending_slugs: set[str] = set()
+        self._kinds: dict[str, ServiceKind] | None = None
+        self._providers: dict[str, Provider] | None = None
+        self._own_provider: Provider | None = None
+        self._report: Report | None = None
 
     # --- the run --------------------------------------------------------------------
 
     def run(self, rows: Iterable[Any], convert, report: Report) -> None:
+        self._report = report
         for batch in _batches(enumerate(rows, start=1), self.batch_size):
             # One transaction per batch: a crash loses at most one batch, never half a row.
             with transaction.atomic():
@@ -161,7 +178,7 @@ class Importer:
         found = []
         for slug in slugs:
             if slug not in self._networks:
-                name = FRANCE_SERVICES_NETWORK[1] if slug == FRANCE_SERVICES_NETWORK[0] else slug
+                name = NETWORK_NAMES.get(slug, slug)
                 self._networks[slug], _created = Network.objects.get_or_create(
                     slug=slug, defaults={"name": name}
                 )
@@ -192,6 +209,9 @@ class Importer:
             changed = self.update(place, record, networks, owner=owner)
             if owner and (record.hours or record.hours_text):
                 self.apply_hours(place, record)
+            elif not owner:
+                changed |= self.merge_hours(place, record)
+            changed |= self.complete(place, record)
             return "updated" if changed else "unchanged"
 
         queued = PossibleDuplicate.objects.filter(
@@ -215,6 +235,8 @@ class Importer:
         if reason is None:
             self.update(place, record, networks, owner=False)
             self.attach(place, record)
+            self.merge_hours(place, record)
+            self.complete(place, record)
             return "updated"
         PossibleDuplicate.objects.create(
             place=place,
@@ -314,6 +336,7 @@ class Importer:
             )
         if record.hours or record.hours_text:
             self.apply_hours(place, record)
+        self.complete(place, record)
         return place
 
     def pending_conflict(self, record: Record) -> bool:
@@ -455,14 +478,18 @@ class Importer:
             # As through place_create then place_publish: partners hear of the
             # publication, not of the draft's creation.
             webhooks.changes_recorded(c for c in changes if c.action == ChangeRecord.Action.STATUS)
+        # Warnings found from here on were not reported with the row: remember where
+        # each record's list stood.
+        reported = [len(r.warnings) for _p, r, _n, _t in pending]
+        self.add_offers([(p, r) for p, r, _n, _t in pending], report)
+        self.keep_unmapped([(p, r) for p, r, _n, _t in pending], report)
         # Hours of the new places: one calendar rebuild for the whole batch.
         refused = schedule_new_places(
             [(p, r.hours, r.source) for p, r, _n, _t in pending if r.hours],
             user=self.user,
             source=self.history_source,
         )
-        for place, record, _n, _t in pending:
-            before = len(record.warnings)
+        for (place, record, _n, _t), before in zip(pending, reported, strict=True):
             if place.pk in refused:
                 self.hours_refused(record, refused[place.pk])
             elif record.hours_text and not record.hours:
@@ -515,6 +542,165 @@ class Importer:
             source=self.history_source,
         )
         return True
+
+    # --- offers, values kept as provenance, hours from a second source ----------------
+
+    def complete(self, place: Place, record: Record, report: Report | None = None) -> bool:
+        """The record's offers and unmapped values on an existing place; True if any
+        was added (a place matched again by an unchanged file gets nothing new)."""
+        report = report or self._report
+        return bool(
+            self.add_offers([(place, record)], report)
+            + self.keep_unmapped([(place, record)], report)
+        )
+
+    def own_provider(self) -> Provider:
+        """The provider standing for the importing organisation, which runs the services
+        its places offer themselves (docs/decisions/0011-imported-offers.md)."""
+        if self._own_provider is None:
+            found = provider_for_organisation(self.organisation)
+            if found is None:
+                slug, n = self.organisation.slug[:70], 2
+                while Provider.objects.filter(slug=slug).exists():
+                    slug, n = f"{self.organisation.slug[:70]}-{n}", n + 1
+                found = provider_create(
+                    user=self.user,
+                    data={
+                        "slug": slug,
+                        "name": self.organisation.name,
+                        "sector": ORGANISATION_SECTORS.get(
+                            self.organisation.kind, Provider.Sector.PUBLIC
+                        ),
+                        "organisation": self.organisation,
+                    },
+                    source=self.history_source,
+                )
+            self._own_provider = found
+        return self._own_provider
+
+    def add_offers(self, pairs: list[tuple[Place, Record]], report: Report | None) -> int:
+        """Create, through services.actions.offers_create_many, the offers the records
+        give that their places do not have live yet; returns how many were created."""
+        pairs = [(p, r) for p, r in pairs if r.offers]
+        if not pairs:
+            return 0
+        if self._kinds is None:
+            self._kinds = {k.slug: k for k in ServiceKind.objects.all()}
+            self._providers = {p.slug: p for p in Provider.objects.all()}
+        live = set(
+            ServiceOffer.objects.filter(place_id__in=[p.pk for p, _r in pairs])
+            .exclude(status=ServiceOffer.Status.ENDED)
+            .values_list("place_id", "kind_id", "provider_id")
+        )
+        items: list[tuple[Place, dict]] = []
+        owners: list[tuple[Record, dict]] = []
+        for place, record in pairs:
+            for spec in record.offers:
+                data = dict(spec)
+                kind = self._kinds.get(data.pop("kind"))
+                slug = data.pop("provider")
+                provider = (
+                    self.own_provider() if slug == OWN_PROVIDER else self._providers.get(slug)
+                )
+                if kind is None or provider is None:
+                    self.offer_refused(
+                        record,
+                        spec,
+                        _("the catalogue has no such service kind or provider"),
+                    )
+                    continue
+                if (place.pk, kind.pk, provider.pk) in live:
+                    continue  # already offered: an earlier run or another source
+                items.append((place, {"kind": kind, "provider": provider, **data}))
+                owners.append((record, spec))
+        offers, changes, refused = offers_create_many(
+            items=items, user=self.user, source=self.history_source
+        )
+        for index, messages in refused.items():
+            self.offer_refused(*owners[index], " ".join(messages))
+        webhooks.changes_recorded(changes)
+        if report is not None:
+            report.offers_created += len(offers)
+        return len(offers)
+
+    def offer_refused(self, record: Record, spec: dict, error: str) -> None:
+        record.warnings.append(
+            Issue(
+                record.row,
+                record.external_id,
+                "offer_refused",
+                "",
+                _("offer %(kind)s by %(provider)s not created (%(error)s)")
+                % {"kind": spec.get("kind"), "provider": spec.get("provider"), "error": error},
+            )
+        )
+
+    def keep_unmapped(self, pairs: list[tuple[Place, Record]], report: Report | None) -> int:
+        """Keep the values no registry field or code matches, once per place and source."""
+        pairs = [(p, r) for p, r in pairs if r.unmapped]
+        if not pairs:
+            return 0
+        kept = set(
+            ImportedValue.objects.filter(place_id__in=[p.pk for p, _r in pairs]).values_list(
+                "place_id", "source", "field", "value"
+            )
+        )
+        rows = []
+        for place, record in pairs:
+            for field_name, value in record.unmapped:
+                key = (place.pk, record.source, field_name, value[:500])
+                if key not in kept:
+                    kept.add(key)
+                    rows.append(
+                        ImportedValue(
+                            place=place, source=record.source, field=field_name, value=key[3]
+                        )
+                    )
+        ImportedValue.objects.bulk_create(rows)
+        if report is not None:
+            report.unmapped_kept += len(rows)
+        return len(rows)
+
+    def merge_hours(self, place: Place, record: Record) -> bool:
+        """Hours from a source that does not own the place: taken when the place has none
+        (said in the report), listed for staff when they differ from the place's."""
+        mine = record.hours or record.hours_text
+        if not mine:
+            return False
+        scheduled, kept, _problem = current_hours(place)
+        if scheduled is None and kept is None:
+            self.apply_hours(place, record)
+            record.warnings.append(
+                Issue(
+                    record.row,
+                    record.external_id,
+                    "hours_taken",
+                    record.hours_field,
+                    _("%(field)s: the place %(place)s had no opening hours: these are used")
+                    % {"field": record.hours_field, "place": place.slug},
+                )
+            )
+            return True
+        if mine not in (scheduled, kept):
+            record.warnings.append(
+                Issue(
+                    record.row,
+                    record.external_id,
+                    "hours_conflict",
+                    record.hours_field,
+                    _(
+                        "%(field)s: %(value)r differs from the hours of %(place)s "
+                        "(%(current)r), which are kept: check which are right"
+                    )
+                    % {
+                        "field": record.hours_field,
+                        "value": mine,
+                        "place": place.slug,
+                        "current": scheduled or kept,
+                    },
+                )
+            )
+        return False
 
     def attach(self, place: Place, record: Record) -> None:
         """Remember where the row came from, in the identifiers and in the history."""

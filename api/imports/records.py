@@ -55,6 +55,10 @@ class Record:
     hours_text: str | None = None
     hours_field: str = "opening_hours"  # the source column, for messages
     provenance: dict[str, Any] = field(default_factory=dict)  # row source, date, services...
+    # Service offers the row gives: {"kind": slug, "provider": slug or "own", terms...}.
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    # [field, value] pairs the registry has no equivalent for: kept as provenance.
+    unmapped: list[list[str]] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
     def as_candidate(self) -> dict[str, Any]:
@@ -73,6 +77,8 @@ class Record:
             "hours_text": self.hours_text,
             "hours_field": self.hours_field,
             "provenance": self.provenance,
+            "offers": self.offers,
+            "unmapped": self.unmapped,
         }
 
 
@@ -86,6 +92,8 @@ class Report:
     unchanged: int = 0
     rejected: int = 0
     queued: int = 0  # rows held as possible duplicates for staff review
+    offers_created: int = 0
+    unmapped_kept: int = 0  # values kept as provenance (api.models.ImportedValue)
     rejections: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -112,6 +120,8 @@ class Report:
                 "queued": self.queued,
                 "rejected": self.rejected,
                 "warnings": len(self.warnings),
+                "offers_created": self.offers_created,
+                "unmapped_kept": self.unmapped_kept,
             },
             "warning_counts": dict(sorted(self.warning_counts().items())),
             "rejections": [asdict(i) for i in self.rejections],

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from collections import Counter
 
 import pytest
 from django.apps import apps
 
+from api.exports.data_inclusion import export_services
 from api.imports.pipeline import run_import
-from api.models import ImportedHoursText, PossibleDuplicate
+from api.imports.vocabulary import FRANCE_SERVICES_OFFERS, LMN_SERVICES, normalize_value
+from api.models import ImportedHoursText, ImportedValue, PossibleDuplicate
 from places.models import ChangeRecord, ExternalId, Place
 from scheduling.models import OpeningInterval, Schedule
+from services.models import Provider, ServiceOffer
 
 FS = "liste-fs-20240801.csv"
 TL = "CGET_TiersLieux_2019.csv"
@@ -36,6 +41,34 @@ def _calendar_state() -> tuple[list, list]:
     )
 
 
+def _offers_by_external_id(source: str) -> dict[str, set[tuple[str, str]]]:
+    """{external id: {(kind, provider)}} of every place imported from `source`."""
+    offers: dict[str, set[tuple[str, str]]] = {
+        e: set()
+        for e in ExternalId.objects.filter(source=source).values_list("external_id", flat=True)
+    }
+    for external_id, kind, provider in ServiceOffer.objects.filter(
+        place__external_ids__source=source
+    ).values_list("place__external_ids__external_id", "kind__slug", "provider__slug"):
+        offers[external_id].add((kind, provider))
+    return offers
+
+
+def _lmn_expected(path, separator: str) -> dict[str, set[str]]:
+    """{row id: the service kinds its `services` name}, read straight from the file."""
+    expected = {}
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        values = [v.strip() for v in row["services"].split(separator) if v.strip()]
+        expected[row["id"]] = {
+            LMN_SERVICES[normalize_value(v)] for v in values if LMN_SERVICES[normalize_value(v)]
+        }
+    return expected
+
+
+def _networks() -> Counter:
+    return Counter(Place.networks.through.objects.values_list("network__slug", flat=True))
+
+
 @pytest.mark.django_db(transaction=False)
 def test_france_services_file(shared_data, organisation):
     report = run_import(fmt="france-services", path=shared_data / FS, organisation=organisation)
@@ -51,13 +84,17 @@ def test_france_services_file(shared_data, organisation):
     assert [t.code for t in place.typologies.all()] == ["france_services"]
     assert place.mediation.access == "walk_in"
     assert set(place.changes.values_list("source", flat=True)) == {"import:france-services"}
-    assert sorted(place.changes.values_list("target", "action")) == [
+    changes = sorted(place.changes.values_list("target", "action"))
+    assert [c for c in changes if not c[0].startswith("offer:")] == [
         ("external_id", "create"),
         ("mediation", "create"),
         ("place", "create"),
         ("place", "status"),
         ("schedule:place", "create"),
     ]
+    assert [c for c in changes if c[0].startswith("offer:")] == sorted(
+        (f"offer:{pk}", "create") for pk in place.offers.values_list("pk", flat=True)
+    )
     # Two sites share a name within 100 m but are two rows of the file: held for review.
     assert PossibleDuplicate.objects.get().reason == "same_source"
     # 2,797 rows have hours (SOURCES.md), one of them is the held row: every converted
@@ -66,11 +103,24 @@ def test_france_services_file(shared_data, organisation):
     assert place.schedule.osm_source == (
         "Mo 13:30-17:00; Tu-Th 09:00-12:00,13:30-17:00; Fr 09:00-12:00,13:30-16:00"
     )
+    # Every place gets the services the France Services label guarantees, no more; the
+    # services the place runs itself are the importing organisation's.
+    own = Provider.objects.get(organisation=organisation).slug
+    guaranteed = {(k, own if p == "own" else p) for k, p in FRANCE_SERVICES_OFFERS}
+    offers = _offers_by_external_id("france-services")
+    assert len(offers) == 2844
+    assert all(kinds == guaranteed for kinds in offers.values())
+    assert report.offers_created == ServiceOffer.objects.count() == 2844 * 12
+    # "prise_rdv" Oui (992 rows) adds appointments to walk-in; the held row says Non.
+    modes = Counter(tuple(m) for m in ServiceOffer.objects.values_list("access_modes", flat=True))
+    assert modes == Counter({("walk_in",): 1852 * 12, ("walk_in", "appointment"): 992 * 12})
+    assert not ServiceOffer.objects.filter(place=place).exclude(schedule=None).exists()
     calendar = _calendar_state()
 
     again = run_import(fmt="france-services", path=shared_data / FS, organisation=organisation)
     assert (again.created, again.updated, again.queued, again.unchanged) == (0, 0, 0, 2845)
     assert _calendar_state() == calendar
+    assert again.offers_created == 0 and ServiceOffer.objects.count() == 2844 * 12
 
 
 @pytest.mark.django_db
@@ -115,18 +165,120 @@ def test_cnfs_file_2022_layout(shared_data, organisation):
         "Mo,We 13:00-17:00; Tu 09:00-12:00,13:30-16:30; Th 08:30-12:00-13:30; Fr 09:00-13:00"
     )
     assert not kept.place.opening_intervals.exists()
+    # Offers: every imported place offers exactly the kinds its `services` name (the
+    # four 2022 values all mean learning digital basics), run by the place itself.
+    expected = _lmn_expected(shared_data / CNFS, ", ")
+    offers = _offers_by_external_id("lmn")
+    assert len(offers) == 2628
+    assert {e: {k for k, _p in o} for e, o in offers.items()} == {e: expected[e] for e in offers}
+    # Labels: CNFS on every row, France Services on 659, Aidants Connect on 172 (the
+    # SOURCES.md counts), less the 105 held rows.
+    labels = Counter()
+    rows = {r["id"]: r for r in json.loads((shared_data / CNFS).read_text(encoding="utf-8"))}
+    for external_id in offers:
+        labels.update(v.strip() for v in rows[external_id]["labels_nationaux"].split(","))
+    assert _networks() == Counter(
+        {
+            "conseillers-numeriques": labels["CNFS"],
+            "france-services": labels["France Services"],
+            "aidants-connect": labels["Aidants Connect"],
+        }
+    )
+    measured = {
+        "offers": report.offers_created,
+        "networks": dict(_networks()),
+        "fees": dict(Counter(ServiceOffer.objects.values_list("fees", flat=True))),
+        "kept": ImportedValue.objects.count(),
+    }
+    assert measured == {
+        "offers": 2628,
+        "networks": {
+            "conseillers-numeriques": 2628,
+            "france-services": 628,
+            "aidants-connect": 161,
+        },
+        "fees": {"free": 2628},  # conditions_access "Gratuit" on every row
+        "kept": 0,
+    }
     calendar = _calendar_state()
 
     again = run_import(fmt="lmn", path=shared_data / CNFS, organisation=organisation)
     assert (again.created, again.updated, again.queued, again.unchanged) == (0, 0, 0, 2733)
     assert _calendar_state() == calendar
+    assert again.offers_created == 0
 
 
 @pytest.mark.django_db
 def test_hub_du_sud_file_2023_layout(shared_data, organisation):
     report = run_import(fmt="lmn", path=shared_data / HUB, organisation=organisation)
     assert (report.created, report.updated, report.queued, report.rejected) == (644, 0, 2, 0)
-    assert report.warning_counts() == Counter(hours_unreadable=7, coordinates_missing=4)
+    # 378 values have no equivalent in the registry (see api/imports/vocabulary.py):
+    # "Insertion professionnelle via le numérique" 240 times, "Parentalité et éducation
+    # avec le numérique" 12, "Acquisition de matériel informatique à prix solidaire" 1 and
+    # the "Adultes" audience 125. Each is reported, and kept on its place unless held.
+    assert report.warning_counts() == Counter(
+        hours_unreadable=7, coordinates_missing=4, value_unmapped=378
+    )
+    expected = _lmn_expected(shared_data / HUB, "|")
+    offers = _offers_by_external_id("lmn")
+    assert len(offers) == 644
+    assert {e: {k for k, _p in o} for e, o in offers.items()} == {e: expected[e] for e in offers}
+    kept = Counter(ImportedValue.objects.values_list("field", "value"))
+    measured = {
+        "offers": report.offers_created,
+        "by_kind": dict(Counter(ServiceOffer.objects.values_list("kind__slug", flat=True))),
+        "networks": dict(_networks()),
+        "fees": dict(Counter(ServiceOffer.objects.values_list("fees", flat=True))),
+        "audiences": dict(
+            Counter(tuple(a) for a in ServiceOffer.objects.values_list("audiences", flat=True))
+        ),
+        "appointment_links": ServiceOffer.objects.exclude(appointment_url="").count(),
+        "places_with_link": Place.objects.filter(offers__appointment_url__gt="").distinct().count(),
+        "descriptions": dict(
+            Counter(
+                ServiceOffer.objects.exclude(description="").values_list("description", flat=True)
+            )
+        ),
+        "kept": dict(kept),
+        "unmapped_kept": report.unmapped_kept,
+    }
+    assert measured == {
+        "offers": 724,
+        "by_kind": {
+            "numerique-bases": 399,
+            "demarches-en-ligne": 138,
+            "acces-equipement": 130,
+            "formations": 57,
+        },
+        "networks": {"conseillers-numeriques": 353, "france-services": 207},
+        # "Payant" on one row, which lists two kinds.
+        "fees": {"free": 722, "paid": 2},
+        "audiences": {(): 578, ("young",): 39, ("families", "seniors", "young"): 107},
+        # 42 rows give a `prise_rdv` link: every offer of theirs carries it.
+        "appointment_links": 59,
+        "places_with_link": 42,
+        "descriptions": {
+            "Accompagnement individuel": 33,
+            "Dans un atelier collectif, Accompagnement individuel": 41,
+            "Dans un atelier collectif": 17,
+            "Dans un atelier collectif, Accompagnement individuel, En autonomie": 11,
+        },
+        # Distinct values per place: "Insertion professionnelle…" is on 227 rows (13 of
+        # them list it twice), one of which is held for review.
+        "kept": {
+            ("services", "Insertion professionnelle via le numérique"): 226,
+            ("publics_accueillis", "Adultes"): 125,
+            ("services", "Parentalité et éducation avec le numérique"): 12,
+            ("services", "Acquisition de matériel informatique à prix solidaire"): 1,
+        },
+        "unmapped_kept": 364,
+    }
+    # The data·inclusion services export now has the offers, every one of them.
+    exported = json.loads("".join(export_services()))
+    assert len(exported) == ServiceOffer.objects.count() > 0
+    assert {s["thematiques"][0] for s in exported} >= {
+        "numerique--maitriser-les-fondamentaux-du-numerique"
+    }
     # "00000000000000" is a placeholder, not an invalid SIRET: no warning, no legal id.
     assert not Place.objects.exclude(legal_id="").exists()
     assert Place.objects.filter(latitude__isnull=True).count() == 4
@@ -161,3 +313,130 @@ def test_dry_run_writes_nothing(shared_data, organisation):
     assert _table_counts() == before
     assert not ExternalId.objects.exists() and not ChangeRecord.objects.exists()
     assert not Schedule.objects.exists() and not OpeningInterval.objects.exists()
+
+
+DURTAL_LMN_ID = "62ab23138255a806e299c995"  # "France Services Durtal", no horaires
+DURTAL_FS_ID = "908"  # "France services Durtal", hours on five days
+
+
+def _durtal_files(shared_data, tmp_path, lmn_hours: str | None = None):
+    """The two real rows describing France Services Durtal, each alone in its file."""
+    rows = json.loads((shared_data / CNFS).read_text(encoding="utf-8"))
+    row = next(r for r in rows if r["id"] == DURTAL_LMN_ID)
+    if lmn_hours:
+        row["horaires"] = lmn_hours
+    lmn_path = tmp_path / "durtal.json"
+    lmn_path.write_text(json.dumps([row]), encoding="utf-8")
+    with (shared_data / FS).open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fs_row = next(r for r in reader if r["id_fs"] == DURTAL_FS_ID)
+        fields = reader.fieldnames
+    fs_path = tmp_path / "durtal.csv"
+    with fs_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerow(fs_row)
+    return lmn_path, fs_path
+
+
+DURTAL_HOURS = (
+    "Mo-Tu 08:30-12:00,13:30-17:00; We 08:30-12:00; Th 08:30-12:00,13:30-17:00; Fr 08:30-12:00"
+)
+
+
+@pytest.mark.django_db
+def test_place_without_hours_takes_them_from_the_other_file(shared_data, tmp_path, organisation):
+    lmn_path, fs_path = _durtal_files(shared_data, tmp_path)
+    first = run_import(fmt="lmn", path=lmn_path, organisation=organisation)
+    assert first.created == 1
+    place = Place.objects.get()
+    assert not Schedule.objects.exists()
+
+    report = run_import(fmt="france-services", path=fs_path, organisation=organisation)
+    assert (report.created, report.updated, report.queued) == (0, 1, 0)
+    [taken] = [w for w in report.warnings if w.code == "hours_taken"]
+    assert taken.message == (
+        f"h_lundi..h_samedi: the place {place.slug} had no opening hours: these are used"
+    )
+    place.refresh_from_db()
+    assert place.schedule.osm_source == DURTAL_HOURS
+    assert place.opening_intervals.exists()
+    # Both files' offers and labels are kept on the one place.
+    own = Provider.objects.get(organisation=organisation).slug
+    assert set(place.offers.values_list("kind__slug", "provider__slug")) == {
+        ("numerique-bases", own),
+        *((k, own if p == "own" else p) for k, p in FRANCE_SERVICES_OFFERS),
+    }
+    assert set(place.networks.values_list("slug", flat=True)) == {
+        "conseillers-numeriques",
+        "france-services",
+    }
+    assert report.offers_created == 12
+
+    # Again: nothing new, and the hours now agree.
+    calendar = _calendar_state()
+    again = run_import(fmt="france-services", path=fs_path, organisation=organisation)
+    assert (again.updated, again.unchanged, again.offers_created) == (0, 1, 0)
+    assert "hours_taken" not in again.warning_counts()
+    assert "hours_conflict" not in again.warning_counts()
+    assert _calendar_state() == calendar
+
+
+@pytest.mark.django_db
+def test_conflicting_hours_are_kept_and_listed(shared_data, tmp_path, organisation):
+    lmn_path, fs_path = _durtal_files(shared_data, tmp_path, lmn_hours="Mo-Fr 09:00-12:00")
+    run_import(fmt="france-services", path=fs_path, organisation=organisation)
+    report = run_import(fmt="lmn", path=lmn_path, organisation=organisation)
+    assert (report.created, report.updated) == (0, 1)
+    place = Place.objects.get()
+    [conflict] = [w for w in report.warnings if w.code == "hours_conflict"]
+    assert conflict.message == (
+        f"horaires: 'Mo-Fr 09:00-12:00' differs from the hours of {place.slug} "
+        f"({DURTAL_HOURS!r}), which are kept: check which are right"
+    )
+    assert Place.objects.get().schedule.osm_source == DURTAL_HOURS
+
+
+@pytest.mark.django_db
+def test_unmapped_values_are_kept_as_provenance(tmp_path, organisation):
+    row = {
+        "id": "x1",
+        "nom": "Espace numérique du Port",
+        "latitude": 43.3,
+        "longitude": 5.4,
+        "services": "Aide aux démarches administratives|Tricot numérique",
+        "frais_a_charge": "Gratuit|Payant",
+        "publics_accueillis": "Adultes;Seniors (+ 65 ans)",
+        "labels_nationaux": "CNFS|Label du quartier",
+        "prise_rdv": "pas de lien",
+        "modalites_accompagnement": "Accompagnement individuel",
+    }
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([row]), encoding="utf-8")
+    report = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert report.created == 1 and report.unmapped_kept == 4
+    assert [w.message for w in report.warnings if w.code == "value_unmapped"] == [
+        "labels_nationaux: 'Label du quartier' matches nothing in the registry: kept as provenance",
+        "services: 'Tricot numérique' matches nothing in the registry: kept as provenance",
+        "publics_accueillis: 'Adultes' matches nothing in the registry: kept as provenance",
+        "prise_rdv: 'pas de lien' matches nothing in the registry: kept as provenance",
+    ]
+    place = Place.objects.get()
+    assert sorted(place.imported_values.values_list("source", "field", "value")) == [
+        ("lmn", "labels_nationaux", "Label du quartier"),
+        ("lmn", "prise_rdv", "pas de lien"),
+        ("lmn", "publics_accueillis", "Adultes"),
+        ("lmn", "services", "Tricot numérique"),
+    ]
+    offer = place.offers.get()
+    assert (offer.kind.slug, offer.fees, offer.fees_details) == (
+        "demarches-en-ligne",
+        "conditions",
+        "Gratuit, Payant",
+    )
+    assert (offer.audiences, offer.access_modes) == (["seniors"], [])
+    assert offer.description == "Accompagnement individuel"
+    assert [n.slug for n in place.networks.all()] == ["conseillers-numeriques"]
+    again = run_import(fmt="lmn", path=path, organisation=organisation)
+    assert (again.unchanged, again.unmapped_kept) == (1, 0)
+    assert ImportedValue.objects.count() == 4
