@@ -33,6 +33,7 @@ from places.models import (
     Suggestion,
     Typology,
 )
+from places.signals import CLOCK_FIELDS, place_clock_changed
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ PLACE_FIELDS = (
     "latitude",
     "longitude",
     "itinerant",
+    "time_zone",
     "phone",
     "email",
     "website",
@@ -328,6 +330,10 @@ def place_update(
         version=current.version,
     )
     _write_profiles(current, built, user=user, source=source, version=current.version)
+    clock_changes = {k: v for k, v in changes.items() if k in CLOCK_FIELDS}
+    if clock_changes:
+        # Its hours are read in another zone or with other holidays: the calendar follows.
+        place_clock_changed.send(sender=Place, place=current, changes=clock_changes)
     place.__dict__.update(current.__dict__)
     return current
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from places.fields import MultipleChoiceField
+from places.timezones import place_zone_name, validate_time_zone
 from places.validators import validate_insee_code, validate_legal_id, validate_postcode
 
 
@@ -217,6 +218,17 @@ class Place(models.Model):
         validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
     )
     itinerant = models.BooleanField(_("itinerant (bus, mobile desk)"), default=False)
+    # Blank: the zone of the place's department (places.timezones); set only to override.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "Leave empty to use the zone of the place's department (overseas departments "
+            "have their own). An IANA name, e.g. America/Cayenne."
+        ),
+    )
 
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -299,6 +311,11 @@ class Place(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def zone_name(self) -> str:
+        """The IANA zone its opening hours are written in (set by staff, else derived)."""
+        return place_zone_name(self)
 
 
 class PlaceSlugAlias(models.Model):

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
-from scheduling.calendars import school_zone
+from places.timezones import place_zone
+from scheduling.calendars import overseas_school_message, school_zone
 from scheduling.materialise import (
     clear_scope,
     current_window,
@@ -68,6 +69,10 @@ def _locked_schedule(place, offer, expected_version: int | None) -> Schedule | N
 def _check_zone(schedule: Schedule, place: Place) -> None:
     """A rule depending on school holidays needs a zone we know the calendar of."""
     seasonal = any(r.get("season", "always") != "always" for r in schedule.rules or [])
+    overseas = overseas_school_message(place) if seasonal else None
+    if overseas:
+        # Never a metropolitan zone in its stead: the dates would be silently wrong.
+        raise ValidationError({"rules": overseas})
     if seasonal and school_zone(place, schedule.holiday_zone) is None:
         raise ValidationError(
             {
@@ -95,7 +100,8 @@ def _unavailable_rows(offer: ServiceOffer):
         # Rows never cross local midnight: those starting before the day after the
         # suspension are exactly the suspended days.
         after = offer.suspended_until + datetime.timedelta(days=1)
-        return rows.filter(start__lt=to_utc(datetime.datetime.combine(after, datetime.time())))
+        midnight = datetime.datetime.combine(after, datetime.time())
+        return rows.filter(start__lt=to_utc(midnight, place_zone(offer.place)))
     return rows.none()
 
 
@@ -110,7 +116,7 @@ def trim_unavailable_offers(*, place_ids: Sequence[int] | None = None) -> int:
     deleted = 0
     ended = offers.filter(status=ServiceOffer.Status.ENDED).values("pk")
     deleted += OpeningInterval.objects.filter(offer_id__in=ended).delete()[0]
-    for offer in offers.filter(status=ServiceOffer.Status.SUSPENDED):
+    for offer in offers.filter(status=ServiceOffer.Status.SUSPENDED).select_related("place"):
         deleted += _unavailable_rows(offer).delete()[0]
     return deleted
 
@@ -143,6 +149,21 @@ def rebuild_places_calendar(place_ids: Sequence[int]) -> int:
     with transaction.atomic():
         rows = rebuild_places(list(place_ids), window)
         return rows - trim_unavailable_offers(place_ids=place_ids)
+
+
+def place_clock_rebuild(*, place: Place, changes: dict) -> int:
+    """Rebuild a place's calendar after its zone, INSEE code or postcode changed.
+
+    Connected to `places.signals.place_clock_changed` in `SchedulingConfig.ready()`: it
+    runs in the place update's transaction, so a change that makes a schedule unreadable
+    (a school-holiday rule at a place now overseas) refuses the whole update.
+    """
+    try:
+        return rebuild_places_calendar([place.pk])
+    except SchoolCalendarNotCovered as exc:
+        field = next(iter(changes), "time_zone")
+        message = overseas_school_message(place) or str(exc)
+        raise ValidationError({field: [message]}) from None
 
 
 def _save_and_rebuild(

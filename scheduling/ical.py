@@ -8,7 +8,8 @@ import icalendar
 from django.utils import timezone
 
 from places.models import Place
-from scheduling.materialise import current_window, local_zone, ruleset_for
+from places.timezones import place_zone
+from scheduling.materialise import current_window, ruleset_for
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import DAY, Rule, rules_from_data
 from services.models import ServiceOffer
@@ -16,9 +17,9 @@ from services.models import ServiceOffer
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-def _local(day: datetime.date, minutes: int) -> datetime.datetime:
+def _local(day: datetime.date, minutes: int, tz) -> datetime.datetime:
     naive = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(minutes=minutes)
-    return naive.replace(tzinfo=local_zone())
+    return naive.replace(tzinfo=tz)
 
 
 def _rrule(rule: Rule, until: datetime.datetime) -> dict:
@@ -105,9 +106,10 @@ def _add_schedule(cal, schedule, place, name, first, stop) -> None:
     where = place_location(place)
     ruleset = ruleset_for(schedule, place)
     opened = ruleset.open_local(first, stop)
-    tz = local_zone()
+    # Events carry the place's zone (TZID and its VTIMEZONE): rules are its wall-clock times.
+    tz = place_zone(place)
     if schedule.mode == Schedule.Mode.RULES:
-        until = _local(stop, 0).astimezone(datetime.UTC)
+        until = _local(stop, 0, tz).astimezone(datetime.UTC)
         for r_index, rule in enumerate(rules_from_data(schedule.rules)):
             rrule = _rrule(rule, until)
             if rule.kind == "dates" and rule.days:
@@ -131,8 +133,8 @@ def _add_schedule(cal, schedule, place, name, first, stop) -> None:
                     cal,
                     f"{uid}-r{r_index}-t{t_index}",
                     name,
-                    _local(day, time_range.start),
-                    _local(day, time_range.end),
+                    _local(day, time_range.start, tz),
+                    _local(day, time_range.end, tz),
                     rrule=rrule,
                     exdate=exdates,
                     **where,

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 
 from places.models import Place
+from places.timezones import place_zone
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import rules_from_data
 
@@ -83,7 +84,8 @@ def special_opening_hours_specification(exceptions: Iterable[ScheduleException])
     return out
 
 
-def _events(exceptions: Iterable[ScheduleException], url: str) -> list[dict]:
+def _events(exceptions: Iterable[ScheduleException], url: str, tz) -> list[dict]:
+    # Timed events carry the place's UTC offset: their times are its wall-clock times.
     out = []
     for exc in exceptions:
         if exc.kind != ScheduleException.Kind.EVENT:
@@ -91,8 +93,8 @@ def _events(exceptions: Iterable[ScheduleException], url: str) -> list[dict]:
         start: datetime.date | datetime.datetime = exc.start_date
         end: datetime.date | datetime.datetime = exc.end_date
         if exc.start_time is not None:
-            start = datetime.datetime.combine(exc.start_date, exc.start_time)
-            end = datetime.datetime.combine(exc.start_date, exc.end_time)
+            start = datetime.datetime.combine(exc.start_date, exc.start_time, tz)
+            end = datetime.datetime.combine(exc.start_date, exc.end_time, tz)
         event = {
             "@type": "Event",
             "name": exc.title,
@@ -183,7 +185,7 @@ def place_jsonld(
     special = special_opening_hours_specification(exceptions)
     if special:
         data["specialOpeningHoursSpecification"] = special
-    events = _events(exceptions, url)
+    events = _events(exceptions, url, place_zone(place))
     if events:
         data["event"] = events
     return data

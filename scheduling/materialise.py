@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from places.models import Place
+from places.timezones import place_zone_name, zone
 from scheduling.calendars import department_of, school_zone
 from scheduling.models import CalendarWindow, OpeningInterval, Schedule, ScheduleException
 from scheduling.osm import library_ranges
@@ -40,6 +41,8 @@ MAX_ROW_LENGTH = datetime.timedelta(hours=25)
 
 
 def local_zone() -> zoneinfo.ZoneInfo:
+    """The site's zone: the one the calendar window's dates are in (places have their own,
+    places.timezones.place_zone)."""
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
@@ -110,6 +113,26 @@ def ruleset_for(schedule: Schedule, place=None, exceptions=None) -> RuleSet:
     return ruleset
 
 
+def place_days(
+    first: datetime.date, stop: datetime.date, tz_name: str
+) -> tuple[datetime.date, datetime.date]:
+    """The place's local days [first', stop') covering the site's days [first, stop).
+
+    The window is a set of dates of the site's zone (settings.TIME_ZONE); its edges are
+    the site's midnights. A place in another zone is materialised over every local day
+    that overlaps those instants, so that any instant inside the window is answered from
+    its rows: La Réunion (3 h ahead of Paris in winter) gets one more day at the end,
+    Guyane (4 h behind) one more at the start. For the site's zone the days are the same.
+    """
+    if tz_name == settings.TIME_ZONE:
+        return first, stop
+    site, tz = local_zone(), zone(tz_name)
+    lo = datetime.datetime.combine(first, datetime.time(), site)
+    hi = datetime.datetime.combine(stop, datetime.time(), site)
+    last = (hi.astimezone(tz) - datetime.timedelta(microseconds=1)).date()
+    return lo.astimezone(tz).date(), last + DAY
+
+
 def _split_days(intervals: list[Interval]) -> list[Interval]:
     out = []
     for start, end in intervals:
@@ -142,7 +165,9 @@ class LocalClock:
         return value
 
 
-@lru_cache(maxsize=8)
+# Keyed by zone and first local day: a full rebuild meets a couple of first days per zone
+# in use (see place_days), a dozen zones at most; each clock is shared by their places.
+@lru_cache(maxsize=64)
 def _clock(first: datetime.date, tz_name: str) -> LocalClock:
     return LocalClock(first, zoneinfo.ZoneInfo(tz_name))
 
@@ -159,14 +184,15 @@ def interval_tuples(
     place=None,
     exceptions=None,
 ) -> list[Row]:
-    """Rows for one schedule over local days [first, stop), as plain tuples."""
+    """Rows for one schedule over days [first, stop), local to the place's zone, as tuples."""
     place = place or schedule.owner_place
     ruleset = ruleset_for(schedule, place, exceptions)
-    tz = local_zone()
+    tz_name = place_zone_name(place)
+    tz = zone(tz_name)
     place_id, offer_id = place.pk, schedule.offer_id
     rows: list[Row] = []
     if ruleset.minute_exact():
-        clock = _clock(first, settings.TIME_ZONE)
+        clock = _clock(first, tz_name)
         known, utc = clock.known, clock.utc
         for s, e in ruleset.open_minutes(first, stop):
             # Cut at each local midnight, as _split_days does on datetimes.
@@ -281,7 +307,8 @@ def rebuild_schedule(schedule: Schedule, window: CalendarWindow | None = None) -
     scope = OpeningInterval.objects.filter(place_id=place.pk)
     scope = scope.filter(offer_id=schedule.offer_id) if schedule.offer_id else scope.general_hours()
     scope.delete()
-    rows = interval_tuples(schedule, window.start, window.build_end, place=place)
+    first, stop = place_days(window.start, window.build_end, place_zone_name(place))
+    rows = interval_tuples(schedule, first, stop, place=place)
     _insert_rows(rows)
     return len(rows)
 
@@ -323,27 +350,35 @@ def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
     fields = [
         "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
     ]  # fmt: skip
+    where = ("insee_code", "postcode", "time_zone")  # its holidays and its zone
     schedules = list(
         Schedule.objects.filter(place_id__in=place_ids)
         .select_related("place")
-        .only(*fields, "place__insee_code", "place__postcode")
+        .only(*fields, *(f"place__{f}" for f in where))
     ) + list(
         Schedule.objects.filter(offer__place_id__in=place_ids)
         .select_related("offer__place")
-        .only(*fields, "offer__place__insee_code", "offer__place__postcode")
+        .only(*fields, *(f"offer__place__{f}" for f in where))
     )
     exceptions: dict[int, list] = {}
+    # A day earlier: places west of the site's zone start their days on the eve.
     for exc in ScheduleException.objects.filter(
-        schedule__in=[s.pk for s in schedules], end_date__gte=window.start
+        schedule__in=[s.pk for s in schedules], end_date__gte=window.start - DAY
     ):
         exceptions.setdefault(exc.schedule_id, []).append(exc)
     rows: list[Row] = []
+    spans: dict[str, tuple[datetime.date, datetime.date]] = {}
     for schedule in schedules:
+        place = schedule.owner_place
+        tz_name = place_zone_name(place)
+        span = spans.get(tz_name)
+        if span is None:
+            span = spans[tz_name] = place_days(window.start, window.build_end, tz_name)
         rows += interval_tuples(
             schedule,
-            window.start,
-            window.build_end,
-            place=schedule.owner_place,
+            span[0],
+            span[1],
+            place=place,
             exceptions=exceptions.get(schedule.pk, []),
         )
     OpeningInterval.objects.filter(place_id__in=place_ids).delete()

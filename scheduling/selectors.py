@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from places.geo import bounding_box, haversine_km
 from places.models import Place
+from places.timezones import place_zone
 from scheduling.materialise import (
     MAX_ROW_LENGTH,
     current_window,
@@ -62,7 +63,11 @@ def _schedule(place: Place, offer: ServiceOffer | None) -> Schedule | None:
 
 
 def window_bounds() -> tuple[datetime.datetime, datetime.datetime]:
-    """UTC instants between which every place's calendar is materialised."""
+    """UTC instants between which every place's calendar is materialised.
+
+    The window's dates are the site's (settings.TIME_ZONE); places in other zones are
+    materialised over the local days covering these instants (materialise.place_days).
+    """
     window = current_window()
     tz = local_zone()
     return (
@@ -72,7 +77,8 @@ def window_bounds() -> tuple[datetime.datetime, datetime.datetime]:
 
 
 def _direct_open(schedule: Schedule, place: Place, first: datetime.date, stop: datetime.date):
-    tz = local_zone()
+    """Openings over the place's local days [first, stop), evaluated in its zone, in UTC."""
+    tz = place_zone(place)
     local = ruleset_for(schedule, place).open_local(first, stop)
     return [(to_utc(s, tz), to_utc(e, tz)) for s, e in local]
 
@@ -94,7 +100,7 @@ def is_open(target: Place | ServiceOffer, at: datetime.datetime) -> bool:
     schedule = _schedule(place, offer)
     if schedule is None:
         return False
-    day = timezone.localtime(at, local_zone()).date()
+    day = timezone.localtime(at, place_zone(place)).date()
     return any(s <= at < e for s, e in _direct_open(schedule, place, day - DAY, day + DAY))
 
 
@@ -120,7 +126,8 @@ def next_opening(target: Place | ServiceOffer, after: datetime.datetime) -> Open
     schedule = _schedule(place, offer)
     if schedule is None:
         return None
-    first = timezone.localtime(max(after, hi - DAY) if periods else after, local_zone()).date()
+    moment = max(after, hi - DAY) if periods else after
+    first = timezone.localtime(moment, place_zone(place)).date()
     stop = first + datetime.timedelta(days=NEXT_OPENING_HORIZON_DAYS)
     chunk = datetime.timedelta(days=31)
     day = first - DAY
@@ -555,7 +562,7 @@ def week_timetable(target: Place | ServiceOffer, today: datetime.date | None = N
                 }  # fmt: skip
             )
     else:
-        tz = local_zone()
+        tz = place_zone(place)
         for start, end in _direct_open(schedule, place, today, today + 7 * DAY):
             local_start, local_end = start.astimezone(tz), end.astimezone(tz)
             weekday = local_start.weekday()

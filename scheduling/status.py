@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from places.timezones import zone, zone_name_of
 from scheduling.materialise import MAX_ROW_LENGTH, local_zone
 from scheduling.models import OpeningInterval, Schedule
 from scheduling.selectors import format_time, window_bounds
@@ -42,8 +43,8 @@ def _weekday(index: int) -> str:
     ][index]
 
 
-def _clock_time(moment: datetime.datetime) -> str:
-    local = timezone.localtime(moment, local_zone())
+def _clock_time(moment: datetime.datetime, tz=None) -> str:
+    local = timezone.localtime(moment, tz or local_zone())
     minutes = local.hour * 60 + local.minute
     return format_time(minutes)
 
@@ -62,16 +63,21 @@ class PlaceStatus:
     until: datetime.datetime | None = None  # end of the current opening (when open)
     next_opening: datetime.datetime | None = None  # when closed, the next opening ahead
     reason: str = ""  # the closure's reason residents read
+    zone: str = ""  # the place's IANA zone, which the wording's days and times are in
+
+    @property
+    def tz(self):
+        return zone(self.zone) if self.zone else local_zone()
 
     @property
     def is_open(self) -> bool:
         return self.state == self.OPEN
 
     def _when(self, moment: datetime.datetime) -> tuple[str, dict]:
-        tz = local_zone()
+        tz = self.tz
         day = timezone.localtime(moment, tz).date()
         today = timezone.localtime(self.at, tz).date()
-        values = {"time": _clock_time(moment), "day": _weekday(day.weekday())}
+        values = {"time": _clock_time(moment, tz), "day": _weekday(day.weekday())}
         if day == today:
             return "today", values
         if day == today + datetime.timedelta(days=1):
@@ -162,10 +168,17 @@ def statuses_for(places: Iterable, at: datetime.datetime | None = None) -> dict:
             opens.setdefault(place_id, []).append((start, end))
         elif start <= at < end:
             closures[place_id] = comment
-    # query 3: which places have hours at all ("closed" and "not known" differ)
-    scheduled = set(Schedule.objects.filter(place_id__in=ids).values_list("place_id", flat=True))
+    # query 3: which places have hours at all ("closed" and "not known" differ), and the
+    # zone their hours are said in (the place's own, else its department's)
+    scheduled = {
+        place_id: zone_name_of(time_zone, insee_code, postcode)
+        for place_id, time_zone, insee_code, postcode in Schedule.objects.filter(
+            place_id__in=ids
+        ).values_list("place_id", "place__time_zone", "place__insee_code", "place__postcode")
+    }
     out = {}
     for pk in ids:
+        tz_name = scheduled.get(pk, "")
         periods = _merge(opens.get(pk, []))
         current = next((p for p in periods if p[0] <= at < p[1]), None)
         upcoming = next((p[0] for p in periods if p[0] > at), None)
@@ -173,14 +186,18 @@ def statuses_for(places: Iterable, at: datetime.datetime | None = None) -> dict:
             out[pk] = PlaceStatus(PlaceStatus.UNKNOWN, at)
         elif pk in closures:
             out[pk] = PlaceStatus(
-                PlaceStatus.CLOSED_EXCEPTIONALLY, at, next_opening=upcoming, reason=closures[pk]
+                PlaceStatus.CLOSED_EXCEPTIONALLY,
+                at,
+                next_opening=upcoming,
+                reason=closures[pk],
+                zone=tz_name,
             )
         elif current is not None:
             # An opening running past the look-ahead has no end we can state.
             ends = current[1] if current[1] < at + LOOK_AHEAD - MAX_ROW_LENGTH else None
-            out[pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends)
+            out[pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends, zone=tz_name)
         else:
-            out[pk] = PlaceStatus(PlaceStatus.CLOSED, at, next_opening=upcoming)
+            out[pk] = PlaceStatus(PlaceStatus.CLOSED, at, next_opening=upcoming, zone=tz_name)
     return out
 
 
