@@ -19,11 +19,11 @@ from scheduling.preview import osm_export
 from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
 
 
-def iso(value: datetime.datetime | None) -> str | None:
-    """An aware instant as ISO 8601 in the site's time zone, with its offset."""
+def iso(value: datetime.datetime | None, tz=None) -> str | None:
+    """An aware instant as ISO 8601 in `tz` (default: the site's time zone), with its offset."""
     if value is None:
         return None
-    return timezone.localtime(value, local_zone()).isoformat()
+    return timezone.localtime(value, tz or local_zone()).isoformat()
 
 
 def public_url(request, slug: str) -> str:
@@ -94,12 +94,13 @@ class StatusMixin:
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_open_until(self, place):
         status = self._status(place)
-        return iso(status.until) if status is not None else None
+        # In the place's zone: "open until 12:00+04:00" reads as the place's clock.
+        return iso(status.until, status.tz) if status is not None else None
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_next_opening(self, place):
         status = self._status(place)
-        return iso(status.next_opening) if status is not None else None
+        return iso(status.next_opening, status.tz) if status is not None else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_opening_status(self, place):
@@ -122,6 +123,7 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     networks = serializers.SerializerMethodField()
     latitude = serializers.SerializerMethodField()
     longitude = serializers.SerializerMethodField()
+    timezone = serializers.SerializerMethodField()
     opening_hours = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
     opening_status = serializers.SerializerMethodField()
@@ -154,6 +156,7 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
             "website",
             "wheelchair",
             "networks",
+            "timezone",
             "opening_hours",
             "open_now",
             "opening_status",
@@ -190,6 +193,18 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DOUBLE)
     def get_longitude(self, place):
         return _float(place.longitude)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "example": "Indian/Reunion",
+            "description": "IANA time zone of the place: opening hours are its wall-clock "
+            "times. Set by staff (write `time_zone`), else that of its department "
+            "(overseas departments have their own), else the site's.",
+        }
+    )
+    def get_timezone(self, place):
+        return place.zone_name
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_opening_hours(self, place):
@@ -351,6 +366,12 @@ class PlaceWriteSerializer(ReportingSerializer):
         coerce_to_string=False,
     )
     itinerant = serializers.BooleanField(required=False)
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="IANA time zone overriding the department's; empty to derive it again.",
+    )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)

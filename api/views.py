@@ -46,8 +46,8 @@ from api.renderers import CSVRenderer, GeoJSONRenderer, ICalendarRenderer, csv_r
 from places import actions as place_actions
 from places.models import Network, Place, Suggestion
 from places.selectors import place_list
+from places.timezones import place_zone
 from scheduling import actions as schedule_actions
-from scheduling.materialise import local_zone
 from scheduling.models import OpeningInterval
 from scheduling.selectors import window_bounds
 from scheduling.status import statuses_for
@@ -494,6 +494,7 @@ class PlaceViewSet(ApiViewSet):
                 "Calendar",
                 {
                     "place": drf_serializers.UUIDField(),
+                    "timezone": drf_serializers.CharField(),
                     "from": drf_serializers.DateTimeField(),
                     "to": drf_serializers.DateTimeField(),
                     "window": drf_serializers.DictField(),
@@ -543,10 +544,12 @@ class PlaceViewSet(ApiViewSet):
             .order_by("offer_id", "start", "id")
         )
 
+        place_tz = place_zone(place)  # intervals read in the place's own clock
+
         def interval(row):
             return {
-                "start": api_serializers.iso(row.start),
-                "end": api_serializers.iso(row.end),
+                "start": api_serializers.iso(row.start, place_tz),
+                "end": api_serializers.iso(row.end, place_tz),
                 "kind": row.kind,
                 "comment": row.comment,
             }
@@ -574,6 +577,7 @@ class PlaceViewSet(ApiViewSet):
         return Response(
             {
                 "place": str(place.public_id),
+                "timezone": place.zone_name,
                 "from": api_serializers.iso(start),
                 "to": api_serializers.iso(end),
                 "window": window,
@@ -590,7 +594,7 @@ def _ics(place: Place, rows: list[OpeningInterval]) -> bytes:
     cal.add("prodid", "-//Lieux partagés//api//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", place.name)
-    tz = local_zone()
+    tz = place_zone(place)
     for row in rows:
         event = icalendar.Event()
         what = f"{row.offer.kind.name} — {place.name}" if row.offer_id else place.name

@@ -23,6 +23,7 @@ from typing import Any
 
 from api.exports.source import PlaceBundle, iter_bundles, schedule_of
 from api.exports.writers import BUFFER, buffered, dumps
+from places.timezones import place_zone_name
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import WEEKDAY_CODES, rules_from_data
 
@@ -287,7 +288,11 @@ def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict
                 "description": None,
             },
         )
-    for row in schedule_rows(bundle.schedule, bundle.exceptions, {"location_id": location_id}):
+    for row in schedule_rows(
+        bundle.schedule,
+        bundle.exceptions,
+        {"location_id": location_id, "timezone": place_zone_name(place)},
+    ):
         yield "schedules", row
     for offer in bundle.offers:
         provider = provider_row(offer.provider)
@@ -329,7 +334,11 @@ def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict
         )
         schedule = schedule_of(offer)
         exceptions = list(schedule.exceptions.all()) if schedule is not None else []
-        for row in schedule_rows(schedule, exceptions, {"service_at_location_id": at_location}):
+        for row in schedule_rows(
+            schedule,
+            exceptions,
+            {"service_at_location_id": at_location, "timezone": place_zone_name(place)},
+        ):
             yield "schedules", row
 
 
