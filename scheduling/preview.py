@@ -22,8 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from places.models import Place
+from places.timezones import DEPARTMENT_NAMES, is_overseas
 from scheduling import osm
-from scheduling.calendars import ALSACE_MOSELLE, department_of, school_zone
+from scheduling.calendars import (
+    ALSACE_MOSELLE,
+    department_of,
+    overseas_school_message,
+    school_zone,
+)
 from scheduling.materialise import exception_specs
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import DAY, Rule, RuleSet, parse_time_range, rules_from_data
@@ -93,7 +99,20 @@ def read_osm_text(text: str, place: Place) -> osm.Imported | None:
                 )
             }
         )
-    if imported is None and "PH" in text and department_of(place) in ALSACE_MOSELLE:
+    department = department_of(place)
+    if imported is None and "PH" in text and is_overseas(department):
+        # Same reason as Alsace-Moselle below: the library knows no territory's holidays.
+        raise ValidationError(
+            {
+                "osm_source": _(
+                    "In %(territory)s, public holidays (PH) can only be used in forms the "
+                    "rules express: the OSM evaluator does not know the territory's own "
+                    "public holidays."
+                )
+                % {"territory": DEPARTMENT_NAMES[department]}
+            }
+        )
+    if imported is None and "PH" in text and department in ALSACE_MOSELLE:
         raise ValidationError(
             {
                 "osm_source": _(
@@ -107,7 +126,11 @@ def read_osm_text(text: str, place: Place) -> osm.Imported | None:
 
 def _zone(place: Place, rules: list[Rule], holiday_zone: str) -> str | None:
     zone = school_zone(place, holiday_zone)
-    if zone is None and any(r.season != "always" for r in rules):
+    seasonal = any(r.season != "always" for r in rules)
+    overseas = overseas_school_message(place) if seasonal else None
+    if overseas:
+        raise ValidationError({"rules": overseas})
+    if zone is None and seasonal:
         raise ValidationError(
             {
                 "holiday_zone": _(

@@ -289,3 +289,26 @@ def test_ics_and_jsonld_carry_the_place_zone(reunion, window, staff):
         reunion.schedule.exceptions.get()
     ])  # fmt: skip
     assert data["event"][0]["startDate"] == "2026-03-20T14:00:00+04:00"
+
+
+def test_osm_text_with_holidays_the_library_cannot_know_is_refused(window, staff):
+    place = PlaceFactory(insee_code="97302", postcode="97300")
+    with pytest.raises(ValidationError) as caught:
+        actions.schedule_set_osm(
+            user=staff, place=place, text="Mo-Fr 09:00-18:00; We 09:00-12:00; PH off"
+        )
+    (message,) = caught.value.message_dict["osm_source"]
+    assert "Guyane" in message
+    # The same hours as rules are accepted, with Guyane's holidays.
+    actions.schedule_set_osm(user=staff, place=place, text="Mo-Fr 08:00-12:00; PH off")
+    assert not is_open(place, _at("America/Cayenne", 2026, 6, 10, 9))
+    assert is_open(place, _at("America/Cayenne", 2026, 6, 11, 9))
+
+
+def test_preview_names_the_territory_for_school_rules(db):
+    from scheduling.preview import build_ruleset
+
+    place = PlaceFactory(insee_code="97611", postcode="97600")
+    with pytest.raises(ValidationError) as caught:
+        build_ruleset(place, rules=[SCHOOL_RULE], holiday_zone="B")
+    assert "Mayotte" in str(caught.value)
