@@ -19,6 +19,7 @@ from api import webhooks
 from api.models import ImportedHoursText
 from places.history import diff, snapshot
 from places.models import ChangeRecord, Place
+from places.timezones import is_overseas
 from scheduling.actions import rebuild_places_calendar, schedule_set_osm
 from scheduling.calendars import ALSACE_MOSELLE, department_of
 from scheduling.models import Schedule
@@ -182,18 +183,22 @@ def schedule_new_places(
 
     `items` are (place, OSM text, ExternalId source). The bulk equivalent of calling
     schedule_set_osm on each: the same reading of the text (read_osm_text, done once per
-    distinct text and per Alsace-Moselle or not, the only thing it reads of the place), the
-    same stored fields and history entry, then one calendar rebuild for all the places
-    instead of one per place. Texts whose rules depend on school holidays go through
+    distinct text and per department with holidays of its own, the only thing it reads of
+    the place), the same stored fields and history entry, then one calendar rebuild for
+    all the places instead of one per place. Texts whose rules depend on school holidays go through
     schedule_set_osm one by one, for its zone and school-calendar checks. Returns
     {place pk: why the text was refused}; refused texts are kept as text.
     """
-    readings: dict[tuple[str, bool], object] = {}
+    readings: dict[tuple[str, str | None], object] = {}
     refused: dict[int, str] = {}
     schedules: list[Schedule] = []
     one_by_one: list[tuple[Place, str, str]] = []
     for place, text, origin in items:
-        key = (text, department_of(place) in ALSACE_MOSELLE)
+        department = department_of(place)
+        # Holidays the OSM library does not know (Alsace-Moselle, each overseas territory)
+        # change how a text is read; elsewhere the place does not matter.
+        own = department in ALSACE_MOSELLE or is_overseas(department)
+        key = (text, department if own else "")
         if key not in readings:
             try:
                 imported = read_osm_text(text, place)
