@@ -12,10 +12,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from places.models import Place
 from places.timezones import zone, zone_name_of
 from scheduling.materialise import MAX_ROW_LENGTH, local_zone
 from scheduling.models import OpeningInterval, Schedule
@@ -169,21 +171,25 @@ def statuses_for(places: Iterable, at: datetime.datetime | None = None) -> dict:
         elif start <= at < end:
             closures[place_id] = comment
     # query 3: which places have hours at all ("closed" and "not known" differ), and the
-    # zone their hours are said in (the place's own, else its department's)
-    scheduled = {
-        place_id: zone_name_of(time_zone, insee_code, postcode)
-        for place_id, time_zone, insee_code, postcode in Schedule.objects.filter(
-            place_id__in=ids
-        ).values_list("place_id", "place__time_zone", "place__insee_code", "place__postcode")
-    }
+    # zone their hours are said in (the place's own, else its department's), which the
+    # hours of their services are said in too
+    zones, scheduled = {}, set()
+    for place_id, time_zone, insee_code, postcode, has_hours in (
+        Place.objects.filter(pk__in=ids)
+        .annotate(has_hours=Exists(Schedule.objects.filter(place_id=OuterRef("pk"))))
+        .values_list("pk", "time_zone", "insee_code", "postcode", "has_hours")
+    ):
+        zones[place_id] = zone_name_of(time_zone, insee_code, postcode)
+        if has_hours:
+            scheduled.add(place_id)
     out = {}
     for pk in ids:
-        tz_name = scheduled.get(pk, "")
+        tz_name = zones.get(pk, "")
         periods = _merge(opens.get(pk, []))
         current = next((p for p in periods if p[0] <= at < p[1]), None)
         upcoming = next((p[0] for p in periods if p[0] > at), None)
         if pk not in scheduled:
-            out[pk] = PlaceStatus(PlaceStatus.UNKNOWN, at)
+            out[pk] = PlaceStatus(PlaceStatus.UNKNOWN, at, zone=tz_name)
         elif pk in closures:
             out[pk] = PlaceStatus(
                 PlaceStatus.CLOSED_EXCEPTIONALLY,
@@ -245,10 +251,10 @@ def offer_statuses_for(
         )
         for offer_id, start, end in rows:
             opens.setdefault(offer_id, []).append((start, end))
-    day = timezone.localtime(at, local_zone()).date()
     out = {}
     for offer in offers:
         place = places[offer.place_id]
+        day = timezone.localtime(at, place.tz).date()  # the place's date at `at`
         if offer.status == "ended":
             out[offer.pk] = PlaceStatus(
                 PlaceStatus.CLOSED_EXCEPTIONALLY, at, reason=_("no longer offered")
@@ -273,11 +279,17 @@ def offer_statuses_for(
         upcoming = next((p[0] for p in periods if p[0] > at), None)
         if place.state == PlaceStatus.CLOSED_EXCEPTIONALLY:
             out[offer.pk] = PlaceStatus(
-                PlaceStatus.CLOSED_EXCEPTIONALLY, at, next_opening=upcoming, reason=place.reason
+                PlaceStatus.CLOSED_EXCEPTIONALLY,
+                at,
+                next_opening=upcoming,
+                reason=place.reason,
+                zone=place.zone,
             )
         elif current is not None:
             ends = current[1] if current[1] < at + LOOK_AHEAD - MAX_ROW_LENGTH else None
-            out[offer.pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends)
+            out[offer.pk] = PlaceStatus(PlaceStatus.OPEN, at, until=ends, zone=place.zone)
         else:
-            out[offer.pk] = PlaceStatus(PlaceStatus.CLOSED, at, next_opening=upcoming)
+            out[offer.pk] = PlaceStatus(
+                PlaceStatus.CLOSED, at, next_opening=upcoming, zone=place.zone
+            )
     return out

@@ -312,3 +312,17 @@ def test_preview_names_the_territory_for_school_rules(db):
     with pytest.raises(ValidationError) as caught:
         build_ruleset(place, rules=[SCHOOL_RULE], holiday_zone="B")
     assert "Mayotte" in str(caught.value)
+
+
+def test_service_status_is_worded_in_the_place_clock(reunion, window, staff):
+    from scheduling.status import offer_statuses_for
+    from tests.factories import ServiceOfferFactory
+
+    offer = ServiceOfferFactory(place=reunion)
+    actions.schedule_set_rules(
+        user=staff, offer=offer, rules=[{"kind": "weekly", "days": [1], "times": ["09:00-12:00"]}]
+    )
+    monday = datetime.datetime(2026, 3, 9, 10, tzinfo=UTC)  # 14:00 in La Réunion
+    assert offer_statuses_for([offer], monday)[offer.pk].text == "opens tomorrow at 9 h"
+    tuesday = datetime.datetime(2026, 3, 10, 6, tzinfo=UTC)  # 10:00 in La Réunion
+    assert offer_statuses_for([offer], tuesday)[offer.pk].text == "open until 12 h"
