@@ -12,6 +12,7 @@ they are named here from `scheduling.calendars`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zoneinfo
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from places.timezones import place_zone
 from scheduling.calendars import department_of, public_holiday_name
 from scheduling.materialise import MAX_ROW_LENGTH, local_zone
 from scheduling.models import OpeningInterval, Schedule
@@ -32,12 +34,11 @@ AGENDA_DAYS = 14
 
 
 def agenda_zone(place) -> zoneinfo.ZoneInfo:
-    """The time zone in which the place's days and hours are told.
-
-    The one spot to change when places carry their own zone: every date and hour of the
-    agenda and of a visit's .ics goes through it.
+    """The time zone in which the place's days and hours are told: the place's own
+    (places.timezones). Every date and hour of the agenda and of a visit's .ics goes
+    through it.
     """
-    return local_zone()
+    return place_zone(place)
 
 
 def _minutes(moment: datetime.datetime) -> int:
@@ -265,6 +266,7 @@ def place_agenda(
             if inside
             else PlaceStatus(PlaceStatus.UNKNOWN, at)
         )
+        status = dataclasses.replace(status, zone=zone.key)  # its words in the place's clock
         return Agenda(
             status=status,
             days=_days(target_rows, today, days, today, department, zone),

@@ -326,3 +326,15 @@ def test_service_status_is_worded_in_the_place_clock(reunion, window, staff):
     assert offer_statuses_for([offer], monday)[offer.pk].text == "opens tomorrow at 9 h"
     tuesday = datetime.datetime(2026, 3, 10, 6, tzinfo=UTC)  # 10:00 in La Réunion
     assert offer_statuses_for([offer], tuesday)[offer.pk].text == "open until 12 h"
+
+
+def test_the_place_agenda_tells_days_and_hours_in_the_place_clock(reunion, window):
+    from scheduling.agenda import place_agenda
+
+    # Monday 9 March, 21:00 UTC: still Monday in Paris, already Tuesday in La Réunion.
+    at = datetime.datetime(2026, 3, 9, 21, tzinfo=UTC)
+    agenda = place_agenda(reunion, [], at)
+    first = agenda.place.days[0]
+    assert first.date == datetime.date(2026, 3, 10)
+    assert [slot.text for slot in first.opens] == ["8 h – 12 h"]
+    assert agenda.place.status.text == "opens today at 8 h"
