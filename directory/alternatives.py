@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from directory.forms import RADIUS_CHOICES
 from directory.geo import distance_km
 from directory.search import Search, run_search
+from places.timezones import place_zone
 from scheduling.materialise import local_zone
 from scheduling.selectors import format_time, next_availability
 from services.needs import NEEDS_BY_SLUG
@@ -42,9 +43,10 @@ class Alternatives:
         return bool(self.reasons or self.upcoming or self.links)
 
 
-def moment_words(moment: datetime.datetime) -> str:
-    """ "Thursday 12 March at 15 h" in the reader's language."""
-    local = timezone.localtime(moment, local_zone())
+def moment_words(moment: datetime.datetime, place=None) -> str:
+    """ "Thursday 12 March at 15 h" in the reader's language, on the place's clock when
+    a place is given (an opening in La Réunion is told in Réunion time)."""
+    local = timezone.localtime(moment, place_zone(place) if place is not None else local_zone())
     return _("%(day)s at %(time)s") % {
         "day": date_format(local.date(), "l j F"),
         "time": format_time(local.hour * 60 + local.minute),
@@ -99,7 +101,7 @@ def _upcoming(search: Search, now: datetime.datetime) -> list[dict]:
             rows.append({"place": place, "label": label, "start": when, "km": distance_km(place)})
     rows.sort(key=lambda row: (row["start"], row["km"] or 0))
     for row in rows:
-        row["when"] = moment_words(row["start"])
+        row["when"] = moment_words(row["start"], row["place"])
     return rows[:SHOWN]
 
 
