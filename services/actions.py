@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
-from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
 from services.signals import offer_changed
 
 OFFER_FIELDS = (
@@ -45,6 +45,7 @@ SERVICE_KIND_FIELDS = (
     "active",
 )
 SERVICE_CATEGORY_FIELDS = ("slug", "name", "name_en", "position")
+NEED_WORD_FIELDS = ("phrase", "language", "kinds", "typologies")
 
 
 class StaleOffer(ValidationError):
@@ -543,3 +544,64 @@ def service_kind_update(
     )
     kind.__dict__.update(current.__dict__)
     return current
+
+
+def _write_need_word(word: NeedWord, *, data: Mapping[str, Any], user, source: str) -> NeedWord:
+    _check_fields(data, NEED_WORD_FIELDS)
+    before = snapshot(word) if word.pk else None
+    for key, value in data.items():
+        setattr(word, key, list(value) if key in ("kinds", "typologies") else value)
+    word.full_clean()
+    try:
+        with transaction.atomic():
+            word.save()
+    except IntegrityError:
+        # Another admin added the same word between validation and insert.
+        raise ValidationError(
+            {"phrase": _("This word is already in the vocabulary.")}, code="duplicate"
+        ) from None
+    record(
+        place=None,
+        target=f"need_word:{word.pk}",
+        action=ChangeRecord.Action.UPDATE if before is not None else ChangeRecord.Action.CREATE,
+        changes=diff(before, snapshot(word)),
+        user=user,
+        source=source,
+    )
+    return word
+
+
+@transaction.atomic
+def need_word_create(*, user, data: Mapping[str, Any], source: str = "staff") -> NeedWord:
+    """Add a word or phrase of the search vocabulary and the kinds or typologies it means."""
+    return _write_need_word(NeedWord(), data=data, user=user, source=source)
+
+
+@transaction.atomic
+def need_word_update(
+    *, word: NeedWord, user, data: Mapping[str, Any], source: str = "staff"
+) -> NeedWord:
+    """Change a word of the search vocabulary or what it points to."""
+    current = NeedWord.objects.select_for_update().get(pk=word.pk)
+    _write_need_word(current, data=data, user=user, source=source)
+    word.__dict__.update(current.__dict__)
+    return current
+
+
+@transaction.atomic
+def need_word_delete(*, word: NeedWord, user, source: str = "staff") -> None:
+    """Remove a word from the search vocabulary; the history keeps what it meant."""
+    current = NeedWord.objects.select_for_update().filter(pk=word.pk).first()
+    if current is None:
+        return
+    before = snapshot(current)
+    target = f"need_word:{current.pk}"
+    current.delete()
+    record(
+        place=None,
+        target=target,
+        action=ChangeRecord.Action.DELETE,
+        changes=diff(before, None),
+        user=user,
+        source=source,
+    )

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from places.models import Organisation
+from places.models import Organisation, Typology
 from services import selectors
-from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
 from services.thematiques import DATA_INCLUSION_THEMATIQUES
 
 
@@ -159,6 +159,48 @@ class ServiceKindForm(ActionFormMixin, forms.Form):
         self.fields.update(_fields_for(ServiceKind, fields))
         self.fields["category"].queryset = ServiceCategory.objects.order_by("position")
         self.order_fields([*fields[:4], "data_inclusion_thematiques"])
+        self.add_aria()
+
+    def action_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class NeedWordForm(ActionFormMixin, forms.Form):
+    """A word of the search vocabulary: the phrase, its language, what it points to."""
+
+    phrase = forms.CharField(
+        label=_("Word or phrase"),
+        max_length=80,
+        help_text=_("As residents type it; case and accents do not matter."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=NeedWord.Language.choices)
+    kinds = forms.MultipleChoiceField(
+        label=_("Service kinds"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("A place matches when it offers one of them."),
+    )
+    typologies = forms.MultipleChoiceField(
+        label=_("Place typologies"),
+        required=False,
+        choices=Typology.Code.choices,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("A place matches when it is of one of them."),
+    )
+
+    def __init__(self, *args, word: NeedWord | None = None, **kwargs):
+        if word is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "phrase": word.phrase,
+                "language": word.language,
+                "kinds": word.kinds,
+                "typologies": word.typologies,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [
+            (category.display_name, [(k.slug, k.display_name) for k in kinds])
+            for category, kinds in selectors.service_kinds_grouped(active_only=False)
+        ]
         self.add_aria()
 
     def action_data(self) -> dict:

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from places.fields import MultipleChoiceField
-from places.models import MediationProfile, Organisation, Place, ServiceLevel
+from places.models import MediationProfile, Organisation, Place, ServiceLevel, Typology
 from services.thematiques import DATA_INCLUSION_THEMATIQUES
 
 
@@ -274,3 +274,71 @@ class ServiceOffer(models.Model):
     @property
     def audience_labels(self) -> list[str]:
         return self._meta.get_field("audiences").labels(self.audiences)
+
+
+class NeedWord(models.Model):
+    """A word or phrase residents type ("CAF", "imprimer", "meeting room") and what it means.
+
+    The vocabulary is data, edited by registry admins: `services.vocabulary.interpret` reads
+    it to turn a free-text query into service kinds and place typologies. `kinds` holds
+    service kind slugs and `typologies` typology codes; either may be empty, not both.
+    """
+
+    class Language(models.TextChoices):
+        FRENCH = "fr", _("French")
+        ENGLISH = "en", _("English")
+
+    phrase = models.CharField(
+        _("word or phrase"),
+        max_length=80,
+        help_text=_("As residents type it; case and accents do not matter."),
+    )
+    # Lower-case, accent-free, punctuation as spaces: what `interpret` compares with.
+    normalized = models.CharField(max_length=80, editable=False, unique=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FRENCH
+    )
+    kinds = models.JSONField(_("service kinds"), default=list, blank=True)
+    typologies = models.JSONField(_("place typologies"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["normalized"]
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.phrase
+
+    def clean(self) -> None:
+        from services.vocabulary import phrase_key
+
+        errors: dict[str, list] = {}
+        self.normalized = phrase_key(self.phrase)
+        if not self.normalized:
+            errors.setdefault("phrase", []).append(_("Type a word with letters or digits."))
+        self.kinds = sorted({str(k) for k in (self.kinds or [])})
+        self.typologies = sorted({str(t) for t in (self.typologies or [])})
+        known_kinds = set(
+            ServiceKind.objects.filter(slug__in=self.kinds).values_list("slug", flat=True)
+        )
+        unknown = [k for k in self.kinds if k not in known_kinds]
+        if unknown:
+            errors.setdefault("kinds", []).append(
+                _("Unknown service kinds: %(values)s.") % {"values": ", ".join(unknown)}
+            )
+        unknown = [t for t in self.typologies if t not in Typology.Code.values]
+        if unknown:
+            errors.setdefault("typologies", []).append(
+                _("Unknown typologies: %(values)s.") % {"values": ", ".join(unknown)}
+            )
+        if not self.kinds and not self.typologies:
+            errors.setdefault("kinds", []).append(
+                _("Choose at least one service kind or one typology.")
+            )
+        if (
+            self.normalized
+            and NeedWord.objects.filter(normalized=self.normalized).exclude(pk=self.pk).exists()
+        ):
+            errors.setdefault("phrase", []).append(_("This word is already in the vocabulary."))
+        if errors:
+            raise ValidationError(errors)

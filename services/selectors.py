@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from places.models import Organisation, Place
-from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
 
 
 def offers_of_place(place: Place, *, include_ended: bool = True) -> QuerySet[ServiceOffer]:
@@ -89,3 +89,8 @@ def offer_counts_by_kind(queryset: QuerySet[Place] | None = None) -> dict[int, i
     return dict(
         offers.values("kind_id").order_by().annotate(n=Count("id")).values_list("kind_id", "n")
     )
+
+
+def need_words() -> QuerySet[NeedWord]:
+    """The search vocabulary, alphabetical (what the staff list shows)."""
+    return NeedWord.objects.order_by("normalized")

@@ -20,4 +20,8 @@ urlpatterns = [
     path("catalogue/kinds/<int:pk>/", views.service_kind_edit, name="service_kind_edit"),
     path("catalogue/providers/new/", views.provider_edit, name="provider_create"),
     path("catalogue/providers/<int:pk>/", views.provider_edit, name="provider_edit"),
+    path("catalogue/words/", views.need_word_list, name="need_word_list"),
+    path("catalogue/words/new/", views.need_word_edit, name="need_word_create"),
+    path("catalogue/words/<int:pk>/", views.need_word_edit, name="need_word_edit"),
+    path("catalogue/words/<int:pk>/delete/", views.need_word_delete, name="need_word_delete"),
 ]

@@ -18,10 +18,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from places import selectors as place_selectors
-from places.models import Place
+from places.models import Place, Typology
 from services import actions, selectors
-from services.forms import ConfirmForm, OfferForm, ProviderForm, ServiceKindForm, SuspendForm
-from services.models import Provider, ServiceKind, ServiceOffer
+from services.forms import (
+    ConfirmForm,
+    NeedWordForm,
+    OfferForm,
+    ProviderForm,
+    ServiceKindForm,
+    SuspendForm,
+)
+from services.models import NeedWord, Provider, ServiceKind, ServiceOffer
 
 
 def staff_required(view):
@@ -279,3 +286,64 @@ def provider_edit(request, pk=None):
         {"form": form, "object": provider, "title": _("Provider")},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# ---------------------------------------------------------------------- search vocabulary
+
+
+@require_GET
+@staff_required
+def need_word_list(request):
+    """The words residents type and what they mean; registry admins only."""
+    _catalogue_admin(request.user)
+    kind_names = {k.slug: k.display_name for k in selectors.service_kinds()}
+    words = [
+        {
+            "word": word,
+            "kinds": [kind_names.get(slug, slug) for slug in word.kinds],
+            "typologies": [
+                str(Typology.Code(code).label)
+                for code in word.typologies
+                if code in Typology.Code.values
+            ],
+        }
+        for word in selectors.need_words()
+    ]
+    return render(request, "manage/services/need_word_list.html", {"words": words})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def need_word_edit(request, pk=None):
+    _catalogue_admin(request.user)
+    word = get_object_or_404(NeedWord, pk=pk) if pk else None
+    form = NeedWordForm(request.POST or None, word=word)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if word is None:
+                word = actions.need_word_create(user=request.user, data=form.action_data())
+            else:
+                actions.need_word_update(word=word, user=request.user, data=form.action_data())
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” was saved.") % {"name": word.phrase})
+            return redirect("services:need_word_list")
+    return render(
+        request,
+        "manage/services/need_word_form.html",
+        {"form": form, "object": word},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def need_word_delete(request, pk):
+    _catalogue_admin(request.user)
+    word = get_object_or_404(NeedWord, pk=pk)
+    if request.method == "POST":
+        actions.need_word_delete(word=word, user=request.user)
+        messages.success(request, _("“%(name)s” was removed.") % {"name": word.phrase})
+        return redirect("services:need_word_list")
+    return render(request, "manage/services/need_word_delete.html", {"object": word})

@@ -1,0 +1,209 @@
+"""The search vocabulary: what `interpret` reads in a query, and its staff pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from places.models import ChangeRecord, Role
+from services import actions
+from services.models import NeedWord
+from services.vocabulary import interpret, phrase_key, understand
+from tests.factories import MembershipFactory, PlaceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PRINT = {"impression-numerisation"}
+ONLINE = {"demarches-en-ligne", "numerique-bases"}
+
+# (query, kinds, typologies, words left for text search)
+READINGS = [
+    ("aide CAF", {"caf"}, set(), []),
+    ("CAF", {"caf"}, set(), []),
+    ("caf", {"caf"}, set(), []),
+    ("imprimer un document", PRINT, set(), []),
+    ("impression", PRINT, set(), []),
+    ("impressions", PRINT, set(), []),
+    ("allocations familiales", {"caf"}, set(), []),
+    ("aide administrative", ONLINE, set(), []),
+    ("Pôle emploi", {"france-travail"}, set(), []),
+    ("pole-emploi", {"france-travail"}, set(), []),
+    ("FRANCE TRAVAIL", {"france-travail"}, set(), []),
+    ("carte grise", {"ants"}, set(), []),
+    ("je cherche une carte d'identité", {"ants"}, set(), []),
+    ("sécurité sociale", {"assurance-maladie"}, set(), []),
+    ("securite sociale", {"assurance-maladie"}, set(), []),
+    ("carte vitale", {"assurance-maladie"}, set(), []),
+    ("prime d’activité", {"caf"}, set(), []),
+    ("imprimante 3D", {"machines-fablab"}, set(), []),
+    ("imprimante", PRINT, set(), []),
+    ("découpe laser", {"machines-fablab"}, set(), []),
+    ("salle de réunion", {"salle-reunion"}, set(), []),
+    ("meeting room near me", {"salle-reunion"}, set(), []),
+    ("3D printer", {"machines-fablab"}, set(), []),
+    ("print", PRINT, set(), []),
+    ("fablab", set(), {"fablab", "techshop"}, []),
+    ("fab lab", set(), {"fablab", "techshop"}, []),
+    ("repair café", set(), {"repair_cafe"}, []),
+    ("médiathèque wifi", {"acces-equipement"}, {"mediatheque"}, []),
+    ("imprimmer", PRINT, set(), []),  # one typo
+    ("alocations", {"caf"}, set(), []),  # one typo
+    ("caf Guillotière", {"caf"}, set(), ["guillotiere"]),
+    ("Jean Macé", set(), set(), ["jean", "mace"]),
+    ("", set(), set(), []),
+    ("le la les pour un", set(), set(), []),
+    ('"* NEAR - : ()', set(), set(), []),
+]
+
+
+@pytest.mark.parametrize(("query", "kinds", "typologies", "words"), READINGS)
+def test_interpretation(query, kinds, typologies, words):
+    reading = understand(query)
+    assert reading.kinds == kinds
+    assert reading.typologies == typologies
+    assert reading.words == words
+
+
+def test_typo_is_reported_as_a_correction_and_short_words_are_not_guessed():
+    assert understand("imprimmer").corrections == {"imprimmer": "imprimer"}
+    assert understand("cafe").kinds == set()  # four letters: no typo guessed for "caf"
+    assert understand("rsa").kinds == {"caf"}
+    assert interpret("imprimmer").kinds == set()  # typos are guessed only on request
+
+
+def test_a_word_of_place_names_is_not_read_as_a_typo(organisation):
+    assert understand("espace").kinds == {"retrait-especes"}  # no place says "espace"
+    PlaceFactory(organisation=organisation, name="Espace numérique du Moulin").save()
+    reading = understand("espace")
+    assert reading.kinds == set() and reading.words == ["espace"]
+
+
+def test_a_thousand_characters_are_cut_to_a_few_words():
+    reading = interpret("caf " + "x" * 1000 + " y" * 500)
+    assert reading.kinds == {"caf"}
+    assert len(reading.words) + len(reading.recognised) + len(reading.ignored) <= 12
+
+
+def test_phrase_key_is_accent_case_and_punctuation_free():
+    assert phrase_key("  Carte d'Identité !") == "carte d identite"
+
+
+# -- actions --------------------------------------------------------------------------
+
+
+def test_create_update_delete_are_validated_and_recorded(registry_admin):
+    word = actions.need_word_create(
+        user=registry_admin,
+        data={"phrase": "Sécu sociale", "language": "fr", "kinds": ["assurance-maladie"]},
+    )
+    assert word.normalized == "secu sociale"
+    assert interpret("secu sociale").kinds == {"assurance-maladie"}
+    actions.need_word_update(word=word, user=registry_admin, data={"kinds": ["caf"]})
+    assert interpret("sécu sociale").kinds == {"caf"}
+    actions.need_word_delete(word=word, user=registry_admin)
+    assert not NeedWord.objects.filter(normalized="secu sociale").exists()
+    records = ChangeRecord.objects.filter(target=f"need_word:{word.pk}").order_by("id")
+    assert [r.action for r in records] == ["create", "update", "delete"]
+    assert records[1].changes["kinds"] == [["assurance-maladie"], ["caf"]]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"phrase": "!!!", "language": "fr", "kinds": ["caf"]}, "phrase"),
+        ({"phrase": "C.A.F.", "language": "fr", "kinds": ["caf"]}, None),
+        ({"phrase": "caf", "language": "fr", "kinds": ["caf"]}, "phrase"),  # duplicate
+        ({"phrase": "truc", "language": "fr", "kinds": ["no-such-kind"]}, "kinds"),
+        ({"phrase": "truc", "language": "fr", "typologies": ["castle"]}, "typologies"),
+        ({"phrase": "truc", "language": "fr"}, "kinds"),
+        ({"phrase": "truc", "language": "xx", "kinds": ["caf"]}, "language"),
+    ],
+)
+def test_invalid_words_are_refused(registry_admin, data, field):
+    before = NeedWord.objects.count()
+    if field is None:  # "C.A.F." reads "c a f": a new, valid phrase
+        actions.need_word_create(user=registry_admin, data=data)
+        assert NeedWord.objects.count() == before + 1
+        return
+    with pytest.raises(ValidationError) as error:
+        actions.need_word_create(user=registry_admin, data=data)
+    assert field in error.value.message_dict
+    assert NeedWord.objects.count() == before
+
+
+# -- staff pages ----------------------------------------------------------------------
+
+
+def _urls():
+    word = NeedWord.objects.get(normalized="caf")
+    return [
+        reverse("services:need_word_list"),
+        reverse("services:need_word_create"),
+        reverse("services:need_word_edit", args=[word.pk]),
+        reverse("services:need_word_delete", args=[word.pk]),
+    ]
+
+
+def test_pages_for_registry_admins_only(admin_client_, manager_client, viewer_client):
+    anonymous = Client()
+    for url in _urls():
+        assert admin_client_.get(url).status_code == 200, url
+        assert manager_client.get(url).status_code == 403, url
+        assert viewer_client.get(url).status_code == 403, url
+        assert anonymous.get(url).status_code == 302, url
+    word = NeedWord.objects.get(normalized="caf")
+    delete = reverse("services:need_word_delete", args=[word.pk])
+    assert manager_client.post(delete).status_code == 403
+    assert NeedWord.objects.filter(pk=word.pk).exists()
+
+
+def test_staff_of_another_organisation_without_admin_role_is_refused(other_organisation):
+    person = UserFactory(username="outside-viewer")
+    MembershipFactory(user=person, organisation=other_organisation, role=Role.VIEWER)
+    visitor = Client()
+    visitor.force_login(person)
+    for url in _urls():
+        assert visitor.get(url).status_code == 403, url
+    assert visitor.post(reverse("services:need_word_create"), {}).status_code == 403
+
+
+def test_list_shows_words_with_kind_names(admin_client_, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = admin_client_.get(reverse("services:need_word_list"))
+    content = response.content.decode()
+    assert "carte grise" in content
+    assert "Papiers d&#x27;identité, permis et carte grise (ANTS)" in content or (
+        "ID papers, driving licence" in content
+    )
+
+
+def test_admin_adds_edits_and_removes_a_word(admin_client_):
+    response = admin_client_.post(
+        reverse("services:need_word_create"),
+        {"phrase": "Caisse d'allocations", "language": "fr", "kinds": ["caf"]},
+    )
+    assert response.status_code == 302
+    word = NeedWord.objects.get(normalized="caisse d allocations")
+    response = admin_client_.post(
+        reverse("services:need_word_edit", args=[word.pk]),
+        {"phrase": "Caisse d'allocations", "language": "fr", "typologies": ["france_services"]},
+    )
+    assert response.status_code == 302
+    word.refresh_from_db()
+    assert word.kinds == [] and word.typologies == ["france_services"]
+    assert (
+        admin_client_.post(reverse("services:need_word_delete", args=[word.pk])).status_code == 302
+    )
+    assert not NeedWord.objects.filter(pk=word.pk).exists()
+
+
+def test_invalid_post_keeps_input_and_says_why(admin_client_):
+    response = admin_client_.post(
+        reverse("services:need_word_create"), {"phrase": "caf", "language": "fr", "kinds": []}
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'value="caf"' in content
+    assert NeedWord.objects.filter(normalized="caf").count() == 1
