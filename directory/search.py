@@ -7,24 +7,24 @@ loads what the result cards show for one page in a fixed number of queries.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models import Value as V
 from django.db.models.functions import Cast, Floor
-from django.db.models.lookups import Lookup
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.geo import distance_km, within
-from places.models import Network, Place, Typology, normalize_text
+from places import textsearch
+from places.models import Network, Place, Typology
 from places.selectors import communes_in_registry, search_places
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at, window_bounds
 from scheduling.status import offer_statuses_for, statuses_for
 from services.models import ServiceOffer
 from services.needs import kinds_for
 from services.selectors import available_offers
+from services.vocabulary import Interpretation, understand
 
 PER_PAGE = 20
 
@@ -41,43 +41,25 @@ def filter_choices() -> tuple[list[Network], list[tuple[str, str]]]:
     return networks, communes_in_registry(published())
 
 
-class _Like(Lookup):
-    """SQL LIKE with a pattern we build (wildcards kept), on normalised text."""
+def _text_search(queryset: QuerySet[Place], reading: Interpretation, search: Search):
+    """The leftover words of the query: ranked matches, else close spellings, else none.
 
-    lookup_name = "lp_like"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
-
-
-def one_typo_patterns(word: str) -> list[str]:
-    """LIKE patterns matching `word` with one letter wrong, missing, extra or swapped."""
-    n = len(word)
-    patterns = set()
-    for i in range(n):
-        patterns.add(word[:i] + "_" + word[i + 1 :])  # one letter wrong
-        patterns.add(word[:i] + word[i + 1 :])  # one letter too many in what was typed
-        if i:
-            patterns.add(word[:i] + "_" + word[i:])  # one letter missing
-        if i < n - 1:
-            patterns.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])  # swapped
-    return sorted(f"%{p}%" for p in patterns if len(p) >= 3)
-
-
-def tolerant_text(queryset: QuerySet[Place], q: str) -> QuerySet[Place]:
-    """Every word of `q` found with at most one typo (words of 5 letters or more)."""
-    for word in normalize_text(q).split():
-        word = re.sub(r"[^0-9a-z]", "", word)
-        if len(word) < 5:
-            queryset = queryset.filter(search_text__contains=word)
-            continue
-        condition = Q()
-        for pattern in one_typo_patterns(word):
-            condition |= _Like(F("search_text"), V(pattern))
-        queryset = queryset.filter(condition)
-    return queryset
+    When the words match nothing but the query named a need or a kind of place, the words
+    are left out (and reported) rather than emptying an answer the vocabulary understood.
+    """
+    exact = textsearch.matching(queryset, reading.words)
+    if exact.exists():
+        search.ranked = True
+        return exact
+    close = textsearch.close_spelling(queryset, reading.words)
+    if close.exists():
+        search.tolerant = search.ranked = True
+        return close
+    search.unknown_words = list(reading.words)
+    if reading.understood:
+        search.words_left_out = True
+        return queryset
+    return queryset.none()
 
 
 @dataclass
@@ -89,6 +71,10 @@ class Search:
     tolerant: bool = False  # results found with close spellings
     # The same search without its time condition (for the alternatives of an empty answer).
     untimed: QuerySet[Place] | None = None
+    reading: Interpretation = field(default_factory=Interpretation)
+    unknown_words: list[str] = field(default_factory=list)  # typed words matching nothing
+    words_left_out: bool = False  # ...left out because the rest of the query was understood
+    ranked: bool = False  # results carry `text_rank` (most relevant first)
     errors: list[str] = field(default_factory=list)
 
 
@@ -119,16 +105,20 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
         value = data.get(name) or []
         return [value] if isinstance(value, str) else list(value)
 
+    q = (data.get("q") or "").strip()
+    # The words of `q` naming needs or kinds of places join those filters; the rest is text.
+    reading = understand(q) if q else Interpretation()
     queryset = search_places(
         published(),
-        typologies=listed("typology"),
+        typologies=sorted({*listed("typology"), *reading.typologies}),
         profiles=listed("profile"),
         communes=listed("commune"),
         networks=listed("network"),
     )
     search = Search(queryset)
-    kinds = kinds_for(listed("need"))
+    kinds = kinds_for(listed("need")) | reading.kinds
     search.kinds = kinds
+    search.reading = reading
     at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
     offers = None
     if kinds or data.get("free"):
@@ -139,14 +129,8 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
             offers = offers.filter(fees=ServiceOffer.Fees.FREE)
     if data.get("wheelchair"):
         queryset = queryset.filter(wheelchair=Place.Wheelchair.YES)
-    q = (data.get("q") or "").strip()
-    if q:
-        exact = search_places(queryset, q=q)
-        if exact.exists():
-            queryset = exact
-        else:
-            queryset = tolerant_text(queryset, q)
-            search.tolerant = True
+    if reading.words:
+        queryset = _text_search(queryset, reading, search)
     # The circle before the hours: around a point, each place left in it is probed.
     point = getattr(form, "point", None)
     if point is not None:
@@ -159,6 +143,10 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
         if offers is not None
         else queryset
     )
+    if search.ranked:
+        # Most relevant first, then the order above (distance around a point, else name).
+        with_offer = with_offer.order_by("-text_rank", *with_offer.query.order_by)
+        queryset = queryset.order_by("-text_rank", *queryset.query.order_by)
     search.untimed = with_offer
     if at is not None:
         try:

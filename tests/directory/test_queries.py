@@ -139,3 +139,21 @@ def test_place_page_shows_ten_network_neighbours_and_a_link_to_all(client, more_
         or "France Services Guillotière" in section
     )
     assert "All the places of this network" in section
+
+
+TEXT_SEARCH = "/lieux/?open=now&lat=45.76&lon=4.85&radius=10&q=ordinateur+espace+numerique"
+
+
+def _text_search_queries(django_assert_num_queries, client, expected_results):
+    # the 10 queries above, plus:
+    # 11 the search vocabulary (one read of every word)
+    # 12 EXISTS: does any place hold the leftover word "espace"? (else typos are guessed)
+    # 13 EXISTS: does it match among the places the filters leave?
+    with django_assert_num_queries(13):
+        response = client.get(TEXT_SEARCH)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="place-card"') == expected_results
+
+
+def test_text_search_query_count_is_constant(client, more_places, django_assert_num_queries):
+    _text_search_queries(django_assert_num_queries, client, 12)

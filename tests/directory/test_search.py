@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from directory.search import one_typo_patterns
+from places.textsearch import one_typo_patterns
 
 
 def names(response) -> list[str]:
