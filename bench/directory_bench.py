@@ -11,7 +11,9 @@ fast path: bulk inserts then the calendar is materialised). Each request goes th
 whole Django stack in-process with the test Client (middleware, view, queries, template
 rendering; no network, no web server), with DEBUG off and "now" fixed on a weekday at
 10:30 inside the calendar window. The search is "open now + within 5 km of the demo's
-centre + a need"; place pages are drawn at random among published places.
+centre + a need"; place pages are drawn at random among published places. The free-text
+search cycles through TEXT_QUERIES (a vocabulary word, plain words of names, a misspelt
+name that takes the close-spelling path), with no other filter.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from django.test.utils import setup_test_environment
 from django.utils import timezone
 
 NEED = "demarches-en-ligne"
+TEXT_QUERIES = ["aide+CAF", "maison+quartier", "mediatheque+tileuls", "imprimer+un+document"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -94,6 +97,9 @@ def run(n: int, requests: int, seed: int) -> dict:
     timed_gets(client, [search_url] * 10 + place_urls[:10])  # warm-up
     search_ms = timed_gets(client, [search_url] * requests)
     place_ms = timed_gets(client, place_urls)
+    text_urls = [f"/lieux/?q={TEXT_QUERIES[i % len(TEXT_QUERIES)]}" for i in range(requests)]
+    timed_gets(client, text_urls[:8])  # warm-up
+    text_ms = timed_gets(client, text_urls)
     return {
         "n": n,
         "published": len(slugs),
@@ -102,6 +108,7 @@ def run(n: int, requests: int, seed: int) -> dict:
         "found": count_line,
         "search": search_ms,
         "place": place_ms,
+        "text": text_ms,
     }
 
 
@@ -139,12 +146,15 @@ def main():
                 f"load={r['load_s']:.0f}s search_found='{r['found']}'"
             )
             print("  " + line("search (open now + 5 km + need)", r["search"]))
-            print("  " + line("place page", r["place"]), flush=True)
+            print("  " + line("place page", r["place"]))
+            print("  " + line("free-text search", r["text"]), flush=True)
         if len(results) > 1:
             small, large = results[0], results[-1]
-            for key in ("search", "place"):
+            for key in ("search", "place", "text"):
                 ratio = statistics.median(large[key]) / statistics.median(small[key])
                 print(f"ratio {key} median N={large['n']} / N={small['n']}: {ratio:.2f}x")
+            ratio = percentile(large["text"], 0.95) / percentile(small["text"], 0.95)
+            print(f"ratio text p95 N={large['n']} / N={small['n']}: {ratio:.2f}x")
     finally:
         connection.creation.destroy_test_db(old, verbosity=0)
 
