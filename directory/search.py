@@ -44,8 +44,9 @@ def filter_choices() -> tuple[list[Network], list[tuple[str, str]]]:
 def _text_search(queryset: QuerySet[Place], reading: Interpretation, search: Search):
     """The leftover words of the query: ranked matches, else close spellings, else none.
 
-    When the words match nothing but the query named a need or a kind of place, the words
-    are left out (and reported) rather than emptying an answer the vocabulary understood.
+    When the words appear in no place at all but the query named a need or a kind of place,
+    they are left out (and reported) rather than emptying an answer the vocabulary
+    understood.
     """
     exact = textsearch.matching(queryset, reading.words)
     if exact.exists():
@@ -55,6 +56,9 @@ def _text_search(queryset: QuerySet[Place], reading: Interpretation, search: Sea
     if close.exists():
         search.tolerant = search.ranked = True
         return close
+    if reading.words_in_registry:
+        # Known words, just not together with the rest ("caf" + a library's name): empty.
+        return queryset.none()
     search.unknown_words = list(reading.words)
     if reading.understood:
         search.words_left_out = True

@@ -95,6 +95,8 @@ class Interpretation:
     corrections: dict[str, str] = field(default_factory=dict)  # typed -> vocabulary word
     words: list[str] = field(default_factory=list)  # left for text search
     ignored: list[str] = field(default_factory=list)  # stop words
+    # Set by `understand`: do the leftover words appear in any place's text at all?
+    words_in_registry: bool = False
 
     @property
     def understood(self) -> bool:
@@ -180,6 +182,9 @@ def understand(q: str) -> Interpretation:
     """
     terms = load_terms() if (q or "").strip() else []
     reading = interpret(q, terms)
-    if not reading.words or textsearch.matching(Place.objects.all(), reading.words).exists():
+    if not reading.words:
+        return reading
+    if textsearch.matching(Place.objects.all(), reading.words).exists():
+        reading.words_in_registry = True
         return reading
     return interpret(q, terms, typos=True)
