@@ -26,7 +26,7 @@ def test_text_is_accent_and_case_insensitive(client, registry, q):
 
 
 def test_one_typo_is_tolerated_and_said(client, registry):
-    response = search(client, "q=mediatheqe")
+    response = search(client, "q=mediathaque")
     assert names(response) == ["Médiathèque Jean Macé"]
     assert "close spelling" in response.content.decode()
     assert names(search(client, "q=mediathqeue")) == ["Médiathèque Jean Macé"]  # swapped
