@@ -65,6 +65,17 @@ def managed_place(organisation, place_manager):
     return place
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """A cheap hasher for the test run: PBKDF2 at production strength costs about a second
+    per user on the CI machine, and every standing user above hashes a password. The tests
+    that sign in with a password still check it through the same auth machinery."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _static_files_from_finders(settings):
     """Pages render {% static %} without a collectstatic run (no manifest in tests)."""
