@@ -2,7 +2,7 @@
 
 Debian's Chromium only (/usr/bin/chromium, installed by `make chromium`), never a browser
 downloaded by Playwright. Every step is photographed at phone and desktop widths under
-tests/browser/screenshots/ (git-ignored), and pages are checked with axe-core.
+tests/browser/screenshots/<database>/ (git-ignored), and pages are checked with axe-core.
 """
 
 from __future__ import annotations
@@ -72,7 +72,12 @@ def page(context):
 @pytest.fixture
 def snap(request):
     """snap(page, "step") saves the page at phone and desktop widths, then restores it."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    from django.db import connection
+
+    # One folder per database: `make test` runs the SQLite and PostgreSQL suites at the same
+    # time, and both photograph the same steps.
+    folder = SCREENSHOTS / connection.vendor
+    folder.mkdir(parents=True, exist_ok=True)
     test_name = request.node.name.replace("test_", "", 1)
     counter = {"n": 0}
 
@@ -81,7 +86,7 @@ def snap(request):
         original = page.viewport_size
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
             page.set_viewport_size(size)
-            path = SCREENSHOTS / f"{test_name}-{counter['n']:02d}-{step}-{label}.png"
+            path = folder / f"{test_name}-{counter['n']:02d}-{step}-{label}.png"
             page.screenshot(path=str(path), full_page=True)
         page.set_viewport_size(original)
 
