@@ -12,7 +12,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.toke
 	ALLOWED_HOSTS=lieux.example.org CSRF_TRUSTED_ORIGINS=https://lieux.example.org
 
 .PHONY: demo test install install-test assets translations lint pytest-sqlite pytest-postgres \
-	postgres chromium deploy-check clean
+	pytest-both postgres chromium deploy-check clean
 
 $(VENV)/bin/python:
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -78,7 +78,13 @@ pytest-postgres: install-test chromium postgres
 deploy-check: install
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
-test: lint pytest-sqlite pytest-postgres deploy-check
+# The two database runs side by side, one per core (see docs/benchmarks.md). Each run's
+# output is held and printed in one piece when it ends, so the two never interleave; the
+# target fails if either run fails, once both have finished.
+pytest-both: install-test chromium postgres
+	+@$(MAKE) --no-print-directory --output-sync=target --jobs=2 pytest-sqlite pytest-postgres
+
+test: lint pytest-both deploy-check
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo
