@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from places.timezones import place_zone
 from scheduling.calendars import department_of, public_holiday_name
@@ -28,7 +27,7 @@ from scheduling.materialise import MAX_ROW_LENGTH, local_zone
 from scheduling.models import OpeningInterval, Schedule
 from scheduling.rules import DAY
 from scheduling.selectors import OutsideWindow, format_time, window_bounds
-from scheduling.status import PlaceStatus
+from scheduling.status import PlaceStatus, weekday_in_sentence
 
 AGENDA_DAYS = 14
 
@@ -126,18 +125,6 @@ class PlaceAgenda:
         return self.offers.get(offer.pk)
 
 
-def _day_name(day: datetime.date) -> str:
-    return [
-        pgettext("in a sentence", "Monday"),
-        pgettext("in a sentence", "Tuesday"),
-        pgettext("in a sentence", "Wednesday"),
-        pgettext("in a sentence", "Thursday"),
-        pgettext("in a sentence", "Friday"),
-        pgettext("in a sentence", "Saturday"),
-        pgettext("in a sentence", "Sunday"),
-    ][day.weekday()]
-
-
 def now_text(status: PlaceStatus, zone: zoneinfo.ZoneInfo | None = None) -> str:
     """ "open now until 12 h", "closed now — opens Tuesday at 9 h", "closed now: inventory
     — opens tomorrow at 9 h": where things stand at the status's instant, in words."""
@@ -148,7 +135,10 @@ def now_text(status: PlaceStatus, zone: zoneinfo.ZoneInfo | None = None) -> str:
         if status.until is None:
             return _("open now")
         until = status.until.astimezone(zone)
-        values = {"time": format_time(_minutes(until) or 1440), "day": _day_name(until.date())}
+        values = {
+            "time": format_time(_minutes(until) or 1440),
+            "day": weekday_in_sentence(until.date().weekday()),
+        }
         today = status.at.astimezone(zone).date()
         if until.date() == today or (_minutes(until) == 0 and until.date() == today + DAY):
             return _("open now until %(time)s") % values

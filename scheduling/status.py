@@ -32,7 +32,7 @@ def clock() -> datetime.datetime:
     return timezone.now()
 
 
-def _weekday(index: int) -> str:
+def weekday_in_sentence(index: int) -> str:
     # Weekday names as they appear inside a sentence ("opens Tuesday at 9 h").
     return [
         pgettext("in a sentence", "Monday"),
@@ -79,7 +79,7 @@ class PlaceStatus:
         tz = self.tz
         day = timezone.localtime(moment, tz).date()
         today = timezone.localtime(self.at, tz).date()
-        values = {"time": _clock_time(moment, tz), "day": _weekday(day.weekday())}
+        values = {"time": _clock_time(moment, tz), "day": weekday_in_sentence(day.weekday())}
         if day == today:
             return "today", values
         if day == today + datetime.timedelta(days=1):
