@@ -21,11 +21,12 @@ from django.utils.translation import ngettext
 from directory.forms import RADIUS_CHOICES
 from directory.geo import distance_km
 from directory.search import Search, run_search
+from places.models import Typology
 from places.timezones import place_zone
 from scheduling.materialise import local_zone
 from scheduling.selectors import format_time, next_availability
 from services.needs import NEEDS_BY_SLUG
-from services.selectors import available_offers
+from services.selectors import available_offers, service_kinds
 
 # How many places near the person are probed for their next opening, and how many shown.
 PROBED = 20
@@ -63,8 +64,15 @@ def _reasons(search: Search, data: dict, radius_km: float) -> list[str]:
         out.append(_("within %(km)s km of the chosen point") % {"km": f"{radius_km:g}"})
     if search.at is not None:
         out.append(_("available on %(when)s") % {"when": moment_words(search.at)})
-    if (data.get("q") or "").strip():
-        out.append(_("matching the words “%(q)s”") % {"q": data["q"].strip()[:80]})
+    reading = getattr(search, "reading", None)
+    if reading is not None and (reading.kinds or reading.typologies):
+        # The words of the query read as services or kinds of places ("salle de réunion").
+        named = [str(kind) for kind in service_kinds().filter(slug__in=reading.kinds)]
+        named += [str(Typology.Code(code).label) for code in sorted(reading.typologies)]
+        out.append(_("offering: %(needs)s") % {"needs": "; ".join(named)})
+    words = reading.words if reading is not None else (data.get("q") or "").split()
+    if words:
+        out.append(_("matching the words “%(q)s”") % {"q": " ".join(words)[:80]})
     return out
 
 

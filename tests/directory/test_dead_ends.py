@@ -91,3 +91,13 @@ def test_time_without_need_offers_the_places_opening_next(client, registry):
     ]
     assert upcoming.count("opens Monday 16 March at 9 h") == 2
     assert "opens Saturday 21 March at 10 h" in upcoming
+
+
+def test_words_read_as_a_service_are_named_as_such(client, registry):
+    # "imprimer" names the printing service; "tileuls" is left as words to match.
+    response = search(client, "q=imprimer+tileuls&open=at&date=2026-03-15&time=11:00")
+    body = response.content.decode()
+    assert names(response) == []
+    assert "offering: Printing and scanning" in body
+    assert "matching the words “tileuls”" in body
+    assert "matching the words “imprimer" not in body
