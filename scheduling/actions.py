@@ -114,8 +114,12 @@ def trim_unavailable_offers(*, place_ids: Sequence[int] | None = None) -> int:
     if place_ids is not None:
         offers = offers.filter(place_id__in=list(place_ids))
     deleted = 0
-    ended = offers.filter(status=ServiceOffer.Status.ENDED).values("pk")
-    deleted += OpeningInterval.objects.filter(offer_id__in=ended).delete()[0]
+    # The ended offers' ids first (few, often none): as a subquery inside the DELETE,
+    # PostgreSQL may scan the whole calendar table once per call, which imports make per
+    # batch of places.
+    ended = list(offers.filter(status=ServiceOffer.Status.ENDED).values_list("pk", flat=True))
+    if ended:
+        deleted += OpeningInterval.objects.filter(offer_id__in=ended).delete()[0]
     for offer in offers.filter(status=ServiceOffer.Status.SUSPENDED).select_related("place"):
         deleted += _unavailable_rows(offer).delete()[0]
     return deleted
