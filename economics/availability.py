@@ -13,6 +13,7 @@ import datetime
 import json
 
 from places.models import Place
+from places.timezones import place_zone, zone, zone_name_of
 from scheduling.calendars import department_of, school_zone
 from scheduling.materialise import (
     MAX_ROW_LENGTH,
@@ -36,7 +37,10 @@ def _midnight_utc(day: datetime.date, tz) -> datetime.datetime:
 def place_open_intervals(
     place: Place, first: datetime.date, stop: datetime.date, *, window=None
 ) -> list[Interval]:
-    """UTC intervals when the place is open (general hours) on local days [first, stop).
+    """UTC intervals when the place is open (general hours) on its local days [first, stop).
+
+    Days are the place's own (places.timezones): a Réunion place's 1 March starts at
+    midnight in Saint-Denis, not in Paris.
 
     Days inside the materialised window are read from OpeningInterval rows (kind open,
     no offer: closures and public holidays already removed); other days are evaluated
@@ -44,7 +48,7 @@ def place_open_intervals(
     """
     if stop <= first:
         return []
-    tz = local_zone()
+    tz = place_zone(place)
     window = window or current_window()
     inside_first, inside_stop = max(first, window.start), min(stop, window.end)
     out: list[Interval] = []
@@ -88,12 +92,15 @@ def places_open_hours(
     """
     if stop <= first:
         return {}
-    tz = local_zone()
     window = window or current_window()
     by_place: dict[int, list[Interval]] = {}
     inside_first, inside_stop = max(first, window.start), min(stop, window.end)
     if inside_first < inside_stop:
-        lo, hi = _midnight_utc(inside_first, tz), _midnight_utc(inside_stop, tz)
+        # Each place's days are its own: read a day more on each side of the site's days,
+        # then keep each place's rows between its own midnights.
+        site = local_zone()
+        lo = _midnight_utc(inside_first, site) - DAY
+        hi = _midnight_utc(inside_stop, site) + DAY
         rows = (
             OpeningInterval.objects.general_hours()
             .filter(
@@ -103,10 +110,27 @@ def places_open_hours(
                 start__lt=hi,
                 end__gt=lo,
             )
-            .values_list("place_id", "start", "end")
+            .values_list(
+                "place_id",
+                "place__time_zone",
+                "place__insee_code",
+                "place__postcode",
+                "start",
+                "end",
+            )
         )
-        for place_id, s, e in rows:
-            by_place.setdefault(place_id, []).append((max(s, lo), min(e, hi)))
+        bounds: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
+        for place_id, time_zone, insee_code, postcode, s, e in rows:
+            name = zone_name_of(time_zone, insee_code, postcode)
+            if name not in bounds:
+                tz = zone(name)
+                bounds[name] = (
+                    _midnight_utc(inside_first, tz),
+                    _midnight_utc(inside_stop, tz),
+                )
+            place_lo, place_hi = bounds[name]
+            if s < place_hi and e > place_lo:
+                by_place.setdefault(place_id, []).append((max(s, place_lo), min(e, place_hi)))
     outside = []
     if first < window.start:
         outside.append((first, min(stop, window.start)))
@@ -134,9 +158,11 @@ def places_open_hours(
                     department_of(schedule.place),
                     school_zone(schedule.place, schedule.holiday_zone),
                     exception_specs(exceptions),
+                    place_zone(schedule.place).key,
                 )
             )
             if signature not in evaluated:
+                tz = place_zone(schedule.place)
                 ruleset = ruleset_for(schedule, schedule.place, exceptions)
                 evaluated[signature] = [
                     (to_utc(s, tz), to_utc(e, tz))
@@ -151,13 +177,14 @@ def hours(intervals: list[Interval]) -> float:
     return sum((e - s).total_seconds() for s, e in intervals) / 3600
 
 
-def hour_pieces(intervals: list[Interval]):
+def hour_pieces(intervals: list[Interval], tz=None):
     """Yield (local weekday, local hour, local date, hours) for each piece of each interval.
 
-    Pieces are cut at UTC hour boundaries, which are local hour boundaries too for zones
-    with whole-hour offsets; the local hour is read from the piece's start.
+    Local to `tz` (the place's zone; the site's when not given). Pieces are cut at UTC hour
+    boundaries, which are local hour boundaries too for zones with whole-hour offsets; the
+    local hour is read from the piece's start.
     """
-    tz = local_zone()
+    tz = tz or local_zone()
     for start, end in intervals:
         cursor = start.astimezone(UTC)
         end = end.astimezone(UTC)
@@ -189,10 +216,14 @@ def sharing_ruleset(rules: list[dict], place: Place, *, holidays_closed: bool = 
     )
 
 
-def shared_at(ruleset: RuleSet, at: datetime.datetime) -> bool:
-    """Whether the offer's times include the local wall-clock moment `at` (naive or aware)."""
+def shared_at(ruleset: RuleSet, at: datetime.datetime, tz=None) -> bool:
+    """Whether the offer's times include the moment `at`.
+
+    An aware `at` is read on the clock of `tz` (the place's zone; the site's when not
+    given); a naive one is already a wall-clock time of the place.
+    """
     if at.tzinfo is not None:
-        at = at.astimezone(local_zone()).replace(tzinfo=None)
+        at = at.astimezone(tz or local_zone()).replace(tzinfo=None)
     day = at.date()
     return any(s <= at < e for s, e in ruleset.open_local(day - DAY, day + DAY))
 

@@ -19,6 +19,7 @@ from economics.availability import hour_pieces, hours, place_open_intervals
 from economics.indicators import ratio
 from economics.models import Attendance
 from places.models import Place
+from places.timezones import place_zone
 
 
 def next_month(month: datetime.date) -> datetime.date:
@@ -71,7 +72,7 @@ def report(place: Place, first: datetime.date, stop: datetime.date, *, window=No
     used = [[0.0] * 24 for _ in range(7)]
     open_by_day: dict[datetime.date, list[tuple[int, float]]] = defaultdict(list)
     day_open: dict[datetime.date, float] = defaultdict(float)
-    for weekday, hour, day, length in hour_pieces(intervals):
+    for weekday, hour, day, length in hour_pieces(intervals, place_zone(place)):
         offered[weekday][hour] += capacity * length
         open_by_day[day].append((hour, length))
         day_open[day] += length

@@ -36,6 +36,7 @@ from economics.models import (
 )
 from places.geo import haversine_km, in_bounding_box
 from places.models import Organisation, Place, Typology, normalize_text
+from places.timezones import place_zone
 from scheduling.materialise import current_window, local_zone, to_utc
 from scheduling.models import OpeningInterval, Schedule
 from scheduling.rules import merge, rules_from_data
@@ -803,6 +804,7 @@ def shared_spaces(
                         offer.rules, place, holidays_closed=offer.public_holidays_closed
                     ),
                     at,
+                    place_zone(place),
                 ):
                     continue
             except SchoolCalendarNotCovered:
