@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import zoneinfo
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from api import geo
 from api.errors import ApiError
 from places import textsearch
+from places.communes import zone_name_at
 from places.models import Network, Place, Typology
 from places.selectors import search_places
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at
@@ -56,8 +58,9 @@ def parse_float(name: str, raw: str, low: float, high: float) -> float:
     return value
 
 
-def parse_instant(name: str, raw: str) -> datetime.datetime:
-    """An ISO 8601 date-time; without an offset it is read in the site's time zone."""
+def parse_instant(name: str, raw: str, zone=None) -> datetime.datetime:
+    """An ISO 8601 date-time; without an offset it is read on `zone`'s clock (the site's
+    when not given)."""
     try:
         value = parse_datetime(str(raw).strip().replace(" ", "+"))
     except ValueError:
@@ -65,7 +68,7 @@ def parse_instant(name: str, raw: str) -> datetime.datetime:
     if value is None:
         raise _invalid(name, _("expected an ISO 8601 date-time, e.g. 2026-03-02T10:00:00+01:00."))
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+        value = timezone.make_aware(value, zone)
     return value
 
 
@@ -246,7 +249,18 @@ class PlaceFilter(django_filters.FilterSet):
         return available_offers(ServiceOffer.objects.filter(**lookup), on=day)
 
     def filter_open_at(self, queryset, name, value):
-        return self._open_at(queryset, name, parse_instant(name, value))
+        return self._open_at(queryset, name, parse_instant(name, value, self._near_zone()))
+
+    def _near_zone(self):
+        """The clock at `near`: a time given without an offset is a wall-clock time there
+        (10:00 near Fort-de-France is Martinique's 10:00)."""
+        raw = self.form.data.get("near")
+        if not raw:
+            return None
+        try:
+            return zoneinfo.ZoneInfo(zone_name_at(*parse_near(raw)))
+        except ApiError:
+            return None  # `near` itself answers the error
 
     def filter_open_now(self, queryset, name, value):
         if not parse_bool(name, value):

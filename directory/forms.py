@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from places.communes import resolve_location
+from places.communes import resolve_location, zone_name_at
 from places.models import Typology
 from services.needs import need_choices
 
@@ -33,7 +36,51 @@ OPEN_CHOICES = [
 VIEW_CHOICES = [("list", _("List")), ("map", _("Map"))]
 
 
-class SearchForm(forms.Form):
+class WhereMixin:
+    """A typed commune, postcode or address read into the search point."""
+
+    def _clean_where(self, data):
+        """A typed commune, postcode or address becomes the search point (lat/lon).
+
+        The typed text wins over coordinates also present: it is what the person sees in
+        the form ("near me" and the map empty it when they set a point).
+        """
+        where = data.get("where")
+        if not where or "where" in self.errors:
+            return
+        self.location = resolve_location(where)
+        if self.location.found:
+            data["lat"], data["lon"] = self.location.point
+            self.errors.pop("lon", None)
+            return
+        message = self.location.message
+        if self.location.suggestions:
+            message = _("%(message)s Did you mean: %(names)s?") % {
+                "message": message,
+                "names": ", ".join(self.location.suggestions),
+            }
+        self.add_error("where", message)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        data = self.cleaned_data
+        if data.get("lat") is None or data.get("lon") is None:
+            return None
+        return data["lat"], data["lon"]
+
+    @property
+    def radius_km(self) -> float:
+        return float(self.cleaned_data.get("radius") or DEFAULT_RADIUS)
+
+    def point_zone(self) -> zoneinfo.ZoneInfo:
+        """The clock of the place searched around: a typed time is a time there."""
+        point = self.point
+        if point is None:
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return zoneinfo.ZoneInfo(zone_name_at(*point))
+
+
+class SearchForm(WhereMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     need = forms.MultipleChoiceField(
         label=_("What I need"), required=False, widget=forms.CheckboxSelectMultiple
@@ -125,54 +172,24 @@ class SearchForm(forms.Form):
         self._clean_where(data)
         return data
 
-    def _clean_where(self, data):
-        """A typed commune, postcode or address becomes the search point (lat/lon).
-
-        The typed text wins over coordinates also present: it is what the person sees in
-        the form ("near me" and the map empty it when they set a point).
-        """
-        where = data.get("where")
-        if not where or "where" in self.errors:
-            return
-        self.location = resolve_location(where)
-        if self.location.found:
-            data["lat"], data["lon"] = self.location.point
-            self.errors.pop("lon", None)
-            return
-        message = self.location.message
-        if self.location.suggestions:
-            message = _("%(message)s Did you mean: %(names)s?") % {
-                "message": message,
-                "names": ", ".join(self.location.suggestions),
-            }
-        self.add_error("where", message)
-
-    @property
-    def point(self) -> tuple[float, float] | None:
-        data = self.cleaned_data
-        if data.get("lat") is None or data.get("lon") is None:
-            return None
-        return data["lat"], data["lon"]
-
-    @property
-    def radius_km(self) -> float:
-        return float(self.cleaned_data.get("radius") or DEFAULT_RADIUS)
-
     def wanted_instant(self, now: datetime.datetime) -> datetime.datetime | None:
-        """The instant the person wants places open at, or None (aware, site time zone)."""
+        """The instant the person wants places open at, or None (aware).
+
+        A chosen day and time are read on the clock where the person searches (the site's
+        when no point is given): "Saturday 10:00" near Saint-Denis de La Réunion is 10:00
+        there.
+        """
         data = self.cleaned_data
         if data.get("open") == "now":
             return now
         if data.get("open") == "at" and data.get("date") and data.get("time"):
-            from django.utils import timezone
-
             naive = datetime.datetime.combine(data["date"], data["time"])
-            return timezone.make_aware(naive)
+            return timezone.make_aware(naive, self.point_zone())
         return None
 
 
-class EmbedForm(forms.Form):
-    """The filters an embedded directory is fixed to."""
+class EmbedForm(WhereMixin, forms.Form):
+    """The filters an embedded directory is fixed to, and what its visitors type."""
 
     network = forms.ChoiceField(label=_("Network"), required=False)
     commune = forms.ChoiceField(label=_("Commune"), required=False)
@@ -181,6 +198,12 @@ class EmbedForm(forms.Form):
     )
     need = forms.ChoiceField(label=_("What I need"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    where = forms.CharField(
+        label=_("Where? Commune, postcode or address"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, networks=(), communes=(), **kwargs):
@@ -190,3 +213,9 @@ class EmbedForm(forms.Form):
         ]
         self.fields["commune"].choices = [("", _("All communes")), *communes]
         self.fields["need"].choices = [("", _("Any need")), *need_choices()]
+        self.location = None
+
+    def clean(self):
+        data = super().clean()
+        self._clean_where(data)
+        return data

@@ -433,7 +433,12 @@ def embed(request):
     networks, communes = filter_choices()
     form = EmbedForm(request.GET, networks=networks, communes=communes)
     if not form.is_valid():
-        return render(request, "directory/embed.html", {"form": form}, status=400)
+        return render(
+            request,
+            "directory/embed.html",
+            {"form": form, **_where_links(request, form)},
+            status=400,
+        )
     now = place_status.clock()
     result = run_search(form, now=now, fixed=_embed_fixed(form))
     page, page_message, cards = _results(request, result, form.cleaned_data.get("page"), now)
@@ -446,6 +451,7 @@ def embed(request):
             "page": page,
             "page_message": page_message,
             "query_no_page": _query_without(request, "page"),
+            **_where_links(request, form),
         },
     )
 
@@ -458,7 +464,10 @@ def embed_builder(request):
     snippet = ""
     src = ""
     if form.is_bound and form.is_valid():
-        params = {k: v for k, v in form.cleaned_data.items() if v and k != "page"}
+        # The typed place stays text: the embed resolves it again (lat/lon are its reading).
+        params = {
+            k: v for k, v in form.cleaned_data.items() if v and k not in ("page", "lat", "lon")
+        }
         src = request.build_absolute_uri(reverse("directory:embed"))
         if params:
             src += "?" + urlencode(params)

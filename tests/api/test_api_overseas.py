@@ -104,3 +104,27 @@ def test_hsds_schedules_carry_the_place_zone(places):
     zones = {row["location_id"]: row["timezone"] for row in doc["schedules"] if row["location_id"]}
     assert zones[str(places["reunion"].public_id)] == "Indian/Reunion"
     assert zones[str(places["lyon"].public_id)] == "Europe/Paris"
+
+
+@pytest.mark.django_db
+def test_a_time_without_offset_is_read_on_the_clock_at_near(places, organisation):
+    from decimal import Decimal
+
+    reunion = places["reunion"]
+    reunion.latitude, reunion.longitude = Decimal("-20.882"), Decimal("55.450")
+    reunion.save(update_fields=["latitude", "longitude"])
+    api = Client()
+    near_saint_denis = {"near": "-20.88,55.45", "radius_km": "20"}
+    # 11:00 in Saint-Denis (07:00 UTC): open; 07:30 there: not yet. (Read on Paris's
+    # clock, 11:00 would be 13:00 in Saint-Denis and 07:30 would be 09:30.)
+    found = api.get("/api/v1/places/", {**near_saint_denis, "open_at": "2026-07-07T11:00:00"})
+    assert _names(found) == ["Saint-Denis"]
+    closed = api.get("/api/v1/places/", {**near_saint_denis, "open_at": "2026-07-07T07:30:00"})
+    assert _names(closed) == []
+    # An explicit offset is an instant, wherever it is asked from.
+    utc = api.get("/api/v1/places/", {**near_saint_denis, "open_at": "2026-07-07T09:30:00Z"})
+    assert _names(utc) == []
+    # Without `near`, the registry's own clock (Paris): 09:30 there is 11:30 in Saint-Denis.
+    assert _names(api.get("/api/v1/places/", {"open_at": "2026-07-07T09:30:00"})) == sorted(
+        ["Lyon", "Saint-Denis"]
+    )

@@ -186,3 +186,90 @@ def test_near_me_messages_are_in_french(client, around_brignais):
     assert "Près de moi" in body
     assert "Tapez votre commune ou votre code postal" in body
     assert "Où\u00a0? Commune, code postal ou adresse" in body
+
+
+# --- The embed reads "where" too --------------------------------------------------------
+
+
+def embed(client, query: str):
+    return client.get(f"/embed/?{query}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def embed_names(response) -> list[str]:
+    """Result names in page order (the embed's links open in a new window)."""
+    return re.findall(
+        r'class="place-card-title"><a href="/lieux/[^/]+/" target="_blank"[^>]*>([^<]+)</a>',
+        response.content.decode(),
+    )
+
+
+def test_the_embed_finds_the_places_around_a_typed_commune(client, around_brignais):
+    response = embed(client, "where=69530")
+    assert response.status_code == 200
+    assert embed_names(response) == ["Espace France Services Brignais", "Fab lab de Chaponost"]
+    body = text(response)
+    assert "Searching around Brignais (69)." in body
+    assert 'name="where" id="id_where" value="69530"' in body
+
+
+def test_the_embed_offers_each_commune_of_an_ambiguous_name(client, around_brignais):
+    response = embed(client, "where=Saint-Martin&q=fab")
+    assert response.status_code == 400
+    body = text(response)
+    assert 'aria-invalid="true"' in body
+    links = re.findall(r'href="\?([^"]+)"', body)
+    assert len([link for link in links if "where=" in link]) >= 2
+    # Each link keeps what else was typed.
+    assert all("q=fab" in link for link in links if "where=" in link)
+
+
+def test_the_embed_refuses_an_unknown_commune_with_the_text_kept(client, around_brignais):
+    response = embed(client, "where=Zzyzxville")
+    assert response.status_code == 400
+    assert 'value="Zzyzxville"' in text(response)
+
+
+# --- A typed time is a time where the person searches ----------------------------------
+
+SATURDAY_MORNING = {"kind": "weekly", "days": [5], "times": ["09:00-12:00"]}
+
+
+@pytest.fixture
+def fort_de_france(window, frozen, registry_admin, organisation):
+    return make_place(
+        registry_admin,
+        name="Maison France Services de Fort-de-France",
+        organisation=organisation,
+        slug="mfs-fort-de-france",
+        hours=(SATURDAY_MORNING,),
+        insee_code="97209",
+        postcode="97200",
+        lat="14.607000",
+        lon="-61.067000",
+    )
+
+
+@pytest.mark.parametrize(
+    ("time", "found"),
+    # Martinique is 5 hours behind Paris in March: 10:00 there is 15:00 in Paris.
+    [("10:00", True), ("11:59", True), ("12:00", False), ("15:00", False), ("08:59", False)],
+)
+def test_a_typed_time_near_fort_de_france_is_martiniques(client, fort_de_france, time, found):
+    response = search(client, f"where=Fort-de-France&open=at&date=2026-03-14&time={time}")
+    assert response.status_code == 200
+    assert ("Maison France Services de Fort-de-France" in names(response)) is found
+
+
+def test_a_typed_time_around_coordinates_is_the_territorys(client, fort_de_france):
+    response = search(client, "lat=14.61&lon=-61.07&open=at&date=2026-03-14&time=10:30")
+    assert names(response) == ["Maison France Services de Fort-de-France"]
+    response = search(client, "lat=14.61&lon=-61.07&open=at&date=2026-03-14&time=16:30")
+    assert names(response) == []
+
+
+def test_a_typed_time_in_metropolitan_france_stays_the_sites(client, around_brignais):
+    # Tuesday 10 March 2026 at 10:00 in Brignais (the places open 09:00-12:00 on weekdays)
+    response = search(client, "where=Brignais&open=at&date=2026-03-10&time=10:00")
+    assert names(response) == ["Espace France Services Brignais", "Fab lab de Chaponost"]
+    response = search(client, "where=Brignais&open=at&date=2026-03-10&time=12:30")
+    assert names(response) == []
