@@ -19,14 +19,13 @@ from django.utils.translation import gettext_lazy
 
 from api import geo
 from api.errors import ApiError
-from places import textsearch
 from places.communes import zone_name_at
 from places.models import Network, Place, Typology
 from places.selectors import search_places
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import available_offers
-from services.vocabulary import understand
+from services.vocabulary import match_words, understand
 
 MAX_RADIUS_KM = 100.0
 DEFAULT_RADIUS_KM = 5.0
@@ -194,19 +193,14 @@ class PlaceFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # The same reading as the residents' search: named needs and kinds of places
-        # become filters, the other words text search. The list keeps its keyset order
-        # (stable cursors), so relevance does not reorder API pages.
+        # become filters, the other words text search (services.vocabulary.match_words);
+        # matched places carry `text_rank`, and the list puts the most relevant first.
         reading = understand(value)
         if reading.typologies:
             queryset = search_places(queryset, typologies=sorted(reading.typologies))
         if reading.kinds:
             queryset = self._with_offer(queryset, kind__slug__in=sorted(reading.kinds))
-        if not reading.words:
-            return queryset
-        found = textsearch.matching(queryset, reading.words)
-        if not found.exists():
-            found = textsearch.close_spelling(queryset, reading.words)
-        return found
+        return match_words(queryset, reading).queryset
 
     def filter_near(self, queryset, name, value):
         latitude, longitude = parse_near(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -309,10 +309,15 @@ class PlaceViewSet(ApiViewSet):
             condition |= Q(organisation_id=token.organisation_id)
         return self.get_queryset().filter(condition)
 
-    def _ordering(self):
+    def _ordering(self, ranked=False):
+        """Keyset order: most relevant first when `q` matched words, then nearest around
+        `near`, else by change date; the id last, for uniqueness."""
+        keys = [("relevance", "float")] if ranked else []
         if self.request.query_params.get("near"):
-            return [("distance_km", "float"), ("id", "int")]
-        return [("updated_at", "datetime"), ("id", "int")]
+            keys.append(("distance_km", "float"))
+        elif not ranked:
+            keys.append(("updated_at", "datetime"))
+        return [*keys, ("id", "int")]
 
     def _context(self, places, at=None):
         return {
@@ -324,7 +329,10 @@ class PlaceViewSet(ApiViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
             return self._stream_csv(queryset)
-        page = paginate(request, queryset, self._ordering())
+        ranked = "text_rank" in queryset.query.annotations
+        if ranked:
+            queryset = queryset.annotate(relevance=-F("text_rank"))
+        page = paginate(request, queryset, self._ordering(ranked))
         data = api_serializers.PlaceSerializer(
             page.rows, many=True, context=self._context(page.rows)
         ).data

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.geo import distance_km, within
-from places import textsearch
 from places.models import Network, Place, Typology
 from places.selectors import communes_in_registry, search_places
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at, window_bounds
@@ -24,7 +23,7 @@ from scheduling.status import offer_statuses_for, statuses_for
 from services.models import ServiceOffer
 from services.needs import kinds_for
 from services.selectors import available_offers
-from services.vocabulary import Interpretation, understand
+from services.vocabulary import Interpretation, match_words, understand
 
 PER_PAGE = 20
 
@@ -42,28 +41,11 @@ def filter_choices() -> tuple[list[Network], list[tuple[str, str]]]:
 
 
 def _text_search(queryset: QuerySet[Place], reading: Interpretation, search: Search):
-    """The leftover words of the query: ranked matches, else close spellings, else none.
-
-    When the words appear in no place at all but the query named a need or a kind of place,
-    they are left out (and reported) rather than emptying an answer the vocabulary
-    understood.
-    """
-    exact = textsearch.matching(queryset, reading.words)
-    if exact.exists():
-        search.ranked = True
-        return exact
-    close = textsearch.close_spelling(queryset, reading.words)
-    if close.exists():
-        search.tolerant = search.ranked = True
-        return close
-    if reading.words_in_registry:
-        # Known words, just not together with the rest ("caf" + a library's name): empty.
-        return queryset.none()
-    search.unknown_words = list(reading.words)
-    if reading.understood:
-        search.words_left_out = True
-        return queryset
-    return queryset.none()
+    """The leftover words of the query (services.vocabulary.match_words), noted on `search`."""
+    found = match_words(queryset, reading)
+    search.ranked, search.tolerant = found.ranked, found.tolerant
+    search.unknown_words, search.words_left_out = found.unknown_words, found.words_left_out
+    return found.queryset
 
 
 @dataclass

@@ -188,3 +188,38 @@ def understand(q: str) -> Interpretation:
         reading.words_in_registry = True
         return reading
     return interpret(q, terms, typos=True)
+
+
+@dataclass
+class WordMatch:
+    """What the leftover words of a query did to a set of places (see `match_words`)."""
+
+    queryset: object
+    ranked: bool = False  # the places carry `text_rank` (higher is more relevant)
+    tolerant: bool = False  # found with close spellings
+    unknown_words: list[str] = field(default_factory=list)  # words matching no place
+    words_left_out: bool = False  # ...dropped because the rest of the query was understood
+
+
+def match_words(queryset, reading: Interpretation) -> WordMatch:
+    """The leftover words of a reading applied to `queryset`, for every search interface.
+
+    Ranked matches, else close spellings, else none. When the words appear in no place at
+    all but the query named a need or a kind of place, they are left out (and reported)
+    rather than emptying an answer the vocabulary understood ("aide caf zzz" answers as
+    "aide caf"). Known words that just do not meet the rest of the query ("caf" and a
+    library's name) answer nothing.
+    """
+    if not reading.words:
+        return WordMatch(queryset)
+    exact = textsearch.matching(queryset, reading.words)
+    if exact.exists():
+        return WordMatch(exact, ranked=True)
+    close = textsearch.close_spelling(queryset, reading.words)
+    if close.exists():
+        return WordMatch(close, ranked=True, tolerant=True)
+    if reading.words_in_registry:
+        return WordMatch(queryset.none())
+    if reading.understood:
+        return WordMatch(queryset, unknown_words=list(reading.words), words_left_out=True)
+    return WordMatch(queryset.none(), unknown_words=list(reading.words))

@@ -77,3 +77,45 @@ def test_a_thousand_characters_are_refused_with_a_message_and_kept(client, regis
     assert "200" in response.content.decode()  # the form says how long a query may be
     api = Client().get("/api/v1/places/", {"q": "caf " + "x" * 996})
     assert api.status_code == 200  # the API reads the first words only
+
+
+def test_unknown_word_next_to_a_need_is_left_out_by_the_api_too(registry):
+    # The page answers "caf zorglub" as "caf" (test above): the API answers the same.
+    assert api_names(Client().get("/api/v1/places/", {"q": "caf zorglub"})) == [
+        "France Services Guillotière"
+    ]
+    assert api_names(Client().get("/api/v1/places/", {"q": "zorglub"})) == []
+
+
+@pytest.fixture
+def ludotheques(registry, organisation):
+    from tests.factories import PlaceFactory
+
+    # The less relevant one first: older, it would come first in change-date order.
+    once = PlaceFactory(
+        organisation=organisation,
+        name="Centre social Bonnefoi",
+        short_description="À deux pas de la ludothèque.",
+    )
+    often = PlaceFactory(
+        organisation=organisation,
+        name="Ludothèque du Septième",
+        short_description="La ludothèque prête des jeux; ludothèque itinérante le samedi.",
+    )
+    return [often.name, once.name]
+
+
+def test_the_api_lists_the_most_relevant_first_and_its_cursors_follow(ludotheques):
+    api = Client()
+    response = api.get("/api/v1/places/", {"q": "ludotheque"})
+    assert response.status_code == 200
+    assert [p["name"] for p in response.json()["results"]] == ludotheques
+    # One place per page: the cursor walks the same order, each place once.
+    seen, url, params = [], "/api/v1/places/", {"q": "ludotheque", "page_size": 1}
+    while url:
+        page = api.get(url, params).json()
+        seen += [p["name"] for p in page["results"]]
+        url, params = page["next"], None
+    assert seen == ludotheques
+    # The page ranks the same way.
+    assert names(search(Client(), q="ludotheque")) == ludotheques
