@@ -8,7 +8,8 @@ compare accent-free text without needing an `unaccent` step at query time.
   over a GIN expression index, ranked by `ts_rank`; when no place matches every word, a
   trigram word-similarity fallback (`pg_trgm`, GIN index) finds close spellings.
 - SQLite: an FTS5 table `place_fts` mirroring `search_text` (kept in sync by triggers),
-  prefix matches, ranked by `bm25`; the close-spelling fallback is one-typo LIKE patterns.
+  prefix matches, ranked by `bm25`; the close-spelling fallback is one-typo LIKE patterns
+  answered by a second FTS5 table with the trigram tokenizer (`place_trigram`).
 
 Words reach FTS5 and tsquery only as runs of `[0-9a-z]`, each quoted or prefixed by us, so
 no character typed by a person can change the query syntax.
@@ -21,6 +22,7 @@ import re
 from django.db import connection
 from django.db.models import F, FloatField, Func, Lookup, Q, QuerySet
 from django.db.models import Value as V
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField
 
 from places.models import normalize_text
@@ -30,6 +32,9 @@ MAX_WORDS = 8
 MAX_WORD_LENGTH = 30
 
 FTS_TABLE = "place_fts"
+# Trigrams of the same text, for the one-typo patterns: FTS5 answers LIKE from this index
+# when a pattern holds three letters in a row, instead of reading every place's text.
+TRIGRAM_TABLE = "place_trigram"
 
 SQLITE_SETUP = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
@@ -46,6 +51,21 @@ SQLITE_SETUP = [
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
         VALUES ('delete', old.id, old.search_text);
         INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(
+        search_text, content='places_place', content_rowid='id', tokenize='trigram')""",
+    f"""CREATE TRIGGER IF NOT EXISTS place_trigram_insert AFTER INSERT ON places_place BEGIN
+        INSERT INTO {TRIGRAM_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS place_trigram_delete AFTER DELETE ON places_place BEGIN
+        INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, search_text)
+        VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS place_trigram_update AFTER UPDATE OF search_text
+        ON places_place BEGIN
+        INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, search_text)
+        VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {TRIGRAM_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
     END""",
 ]
 
@@ -68,7 +88,8 @@ def ensure_sqlite_index(using=None, **kwargs) -> None:
     with conn.cursor() as cursor:
         for statement in SQLITE_SETUP:
             cursor.execute(statement)
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        for table in (FTS_TABLE, TRIGRAM_TABLE):
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
 
 
 def search_words(text: str) -> list[str]:
@@ -87,12 +108,19 @@ def _singular(word: str) -> str:
 
 
 class _Like(Lookup):
+    """`text LIKE pattern`, the pattern's `_` and `%` being wildcards (not escaped)."""
+
     lookup_name = "lp_textsearch_like"
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _typo_patterns(word: str) -> list[str]:
+    """The patterns a close spelling of `word` must match: one typo, or as typed if short."""
+    return [f"%{word}%"] if len(word) < 5 else one_typo_patterns(word)
 
 
 def one_typo_patterns(word: str) -> list[str]:
@@ -179,8 +207,9 @@ class _WordSimilar(Lookup):
 def close_spelling(queryset: QuerySet, words: list[str]) -> QuerySet:
     """Places whose text holds every word with a close spelling, annotated with `text_rank`.
 
-    PostgreSQL: trigram word similarity; SQLite: one typo for words of five letters or
-    more (shorter words must appear as typed).
+    Both databases: one typo (a letter wrong, missing, extra, or two swapped) for words of
+    five letters or more; shorter words must appear as typed. PostgreSQL also accepts
+    words of trigram word similarity ≥ 0.6 (two typos in a long word) and ranks by it.
     """
     words = _clean(words)
     if not words:
@@ -188,18 +217,22 @@ def close_spelling(queryset: QuerySet, words: list[str]) -> QuerySet:
     if connection.vendor == "postgresql":
         rank = None
         for word in words:
-            queryset = queryset.filter(_WordSimilar(F("search_text"), V(word)))
+            # One typo, as on SQLite, or a close word by trigram similarity (longer words
+            # with two typos): both answered by the trigram GIN index.
+            close = Q(_WordSimilar(F("search_text"), V(word)))
+            for pattern in _typo_patterns(word):
+                close |= Q(_Like(F("search_text"), V(pattern)))
+            queryset = queryset.filter(close)
             similarity = Func(
                 V(word), F("search_text"), function="word_similarity", output_field=FloatField()
             )
             rank = similarity if rank is None else rank + similarity
         return queryset.annotate(text_rank=rank)
     for word in words:
-        if len(word) < 5:
-            queryset = queryset.filter(search_text__contains=word)
-            continue
-        condition = Q()
-        for pattern in one_typo_patterns(word):
-            condition |= _Like(F("search_text"), V(pattern))
-        queryset = queryset.filter(condition)
+        patterns = _typo_patterns(word)
+        # One indexed lookup per pattern (an OR of LIKEs would read the whole table).
+        union = " UNION ".join(
+            f"SELECT rowid FROM {TRIGRAM_TABLE} WHERE search_text LIKE %s" for _ in patterns
+        )
+        queryset = queryset.filter(pk__in=RawSQL(union, patterns))
     return queryset.annotate(text_rank=V(0.0, output_field=FloatField()))

@@ -117,3 +117,53 @@ def test_search_words_are_bounded_and_clean():
     assert words[:3] == ["mediatheque", "jean", "mace"]
     assert len(words) == textsearch.MAX_WORDS
     assert all(w.isalnum() for w in words)
+
+
+def test_close_spellings_follow_updates_and_deletions(places):
+    # The close-spelling path has its own index on SQLite (trigrams): it must follow too.
+    place = places["garden"]
+    place.name = "Potager partagé"
+    place.save()
+    assert names(textsearch.close_spelling(Place.objects.all(), ["potagr"])) == ["Potager partagé"]
+    assert names(textsearch.close_spelling(Place.objects.all(), ["jardn"])) == []
+    place.delete()
+    assert names(textsearch.close_spelling(Place.objects.all(), ["potagr"])) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("atelers", ["Le Fab Lab de la Croix-Rousse"]),  # a letter missing
+        ("ateliiers", ["Le Fab Lab de la Croix-Rousse"]),  # a letter too many
+        ("ateleirs", ["Le Fab Lab de la Croix-Rousse"]),  # two letters swapped
+        ("atxliers", ["Le Fab Lab de la Croix-Rousse"]),  # a letter wrong
+        ("soie", ["Jardin de la Soie"]),  # short words as typed
+        ("atxlixrs", []),  # two typos: not close
+    ],
+)
+def test_one_typo_of_each_kind_on_the_close_spelling_path(places, word, expected):
+    assert names(textsearch.close_spelling(Place.objects.all(), [word])) == expected
+
+
+def test_close_spelling_is_answered_by_a_trigram_index(places):
+    """No scan of every place's text on either database (the 100,000-place bench's cost)."""
+    from django.db import connection
+
+    sql, params = (
+        textsearch.close_spelling(Place.objects.all(), ["mediateque"])
+        .values("pk")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Five places are cheaper to scan: forbid it, so the plan shows the index.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "place_search_trgm" in plan, plan
+            assert "Seq Scan on places_place" not in plan, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "place_trigram VIRTUAL TABLE INDEX" in plan, plan
+            assert "SCAN places_place" not in plan, plan
