@@ -347,8 +347,10 @@ def rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
 def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
     # Only what evaluation reads (the place's INSEE code and postcode give its holidays):
     # whole place rows, descriptions included, cost more to load than to evaluate.
+    # The owner's ids too: a deferred one costs a query per schedule (owner_place, rows).
     fields = [
         "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
+        "place_id", "offer_id",
     ]  # fmt: skip
     where = ("insee_code", "postcode", "time_zone")  # its holidays and its zone
     schedules = list(
@@ -382,5 +384,90 @@ def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
             exceptions=exceptions.get(schedule.pk, []),
         )
     OpeningInterval.objects.filter(place_id__in=place_ids).delete()
+    _insert_rows(rows)
+    return len(rows)
+
+
+# -- the nightly roll ----------------------------------------------------------------------
+
+
+def _midnight(day: datetime.date, tz_name: str) -> datetime.datetime:
+    return to_utc(datetime.datetime.combine(day, datetime.time()), zone(tz_name))
+
+
+def roll_places(
+    place_ids: list[int],
+    old: tuple[datetime.date, datetime.date],
+    new: tuple[datetime.date, datetime.date],
+) -> int:
+    """Move these places' rows from the window `old` to `new` (start, build end) in place.
+
+    Rows before the new start go; the days after the old build end are materialised and
+    added. Nothing in between is touched, so the rows a roll keeps are the rows a full
+    rebuild would write (tests/scheduling/test_roll.py holds both to the same answer).
+    Each place's days are its own (`place_days`). Reads and writes share one short
+    transaction, as `rebuild_places` does. Returns the number of rows added.
+    """
+    with transaction.atomic():
+        return _roll_places(place_ids, old, new)
+
+
+def _roll_places(place_ids, old, new) -> int:
+    # The owner's ids too: a deferred one costs a query per schedule (owner_place, rows).
+    fields = [
+        "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
+        "place_id", "offer_id",
+    ]  # fmt: skip
+    where = ("insee_code", "postcode", "time_zone")
+    zones: dict[str, list[int]] = {}
+    for pk, *place_fields in Place.objects.filter(pk__in=place_ids).values_list("pk", *where):
+        zone_of = Place(**dict(zip(where, place_fields, strict=True)))
+        zones.setdefault(place_zone_name(zone_of), []).append(pk)
+    schedules = list(
+        Schedule.objects.filter(place_id__in=place_ids)
+        .select_related("place")
+        .only(*fields, *(f"place__{f}" for f in where))
+    ) + list(
+        Schedule.objects.filter(offer__place_id__in=place_ids)
+        .select_related("offer__place")
+        .only(*fields, *(f"offer__place__{f}" for f in where))
+    )
+    tails: dict[str, tuple[datetime.date, datetime.date, datetime.datetime]] = {}
+    for tz_name in zones:
+        old_stop = place_days(old[0], old[1], tz_name)[1]
+        new_first, new_stop = place_days(new[0], new[1], tz_name)
+        first = max(old_stop, new_first)
+        tails[tz_name] = (first, new_stop, _midnight(first, tz_name))
+    earliest = min((first for first, _stop, _t in tails.values()), default=new[1])
+    exceptions: dict[int, list] = {}
+    for exc in ScheduleException.objects.filter(
+        schedule__in=[s.pk for s in schedules], end_date__gte=earliest - 2 * DAY
+    ):
+        exceptions.setdefault(exc.schedule_id, []).append(exc)
+    rows: list[Row] = []
+    for schedule in schedules:
+        place = schedule.owner_place
+        first, stop, since = tails[place_zone_name(place)]
+        if stop <= first:
+            continue
+        # From the eve, so an evening running past midnight gives its after-midnight
+        # piece to the first new day, as a rebuild over the whole window does; only rows
+        # of the new days are kept (rows are cut at the place's midnights).
+        rows += [
+            row
+            for row in interval_tuples(
+                schedule,
+                first - DAY,
+                stop,
+                place=place,
+                exceptions=exceptions.get(schedule.pk, []),
+            )
+            if row[2] >= since
+        ]
+    for tz_name, ids in zones.items():
+        new_first = place_days(new[0], new[1], tz_name)[0]
+        scope = OpeningInterval.objects.filter(place_id__in=ids)
+        scope.filter(start__lt=_midnight(new_first, tz_name)).delete()
+        scope.filter(start__gte=tails[tz_name][2]).delete()
     _insert_rows(rows)
     return len(rows)
