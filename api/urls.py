@@ -1,10 +1,10 @@
 """URLs of the partner API, mounted at /api/v1/. Append new routes at the end."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import docs_views, views
 
 app_name = "api"
 
@@ -18,8 +18,8 @@ router.register("suggestions", views.SuggestionViewSet, basename="suggestion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", docs_views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", docs_views.RedocView.as_view(url_name="api:schema"), name="redoc"),
     *router.urls,
 ]
 

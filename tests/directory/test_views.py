@@ -11,6 +11,7 @@ from django.test import override_settings
 from places.models import PlaceSlugAlias
 from scheduling import actions as scheduling_actions
 from scheduling.models import Schedule
+from tests.test_csp import frame_ancestors
 
 CLIENTS = ["client", "admin_client_", "manager_client", "viewer_client", "outsider_client"]
 
@@ -194,21 +195,18 @@ def test_network_and_commune_pages_list_published_places(client, registry):
 
 def test_embed_may_be_framed_other_pages_not(client, registry):
     embed = client.get("/embed/?network=france-services")
-    assert embed["Content-Security-Policy"] == "frame-ancestors *"
+    assert frame_ancestors(embed) == "*"
     assert "X-Frame-Options" not in embed
     for url in ("/", "/lieux/", "/lieux/mediatheque-jean-mace/", "/integrer/"):
         response = client.get(url)
         assert response["X-Frame-Options"] == "DENY"
-        assert response["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert frame_ancestors(response) == "'none'"
 
 
 @override_settings(EMBED_FRAME_ANCESTORS="https://www.mairie.example.fr 'self'")
 def test_embed_frame_ancestors_follow_the_setting(client, registry):
     response = client.get("/embed/")
-    assert (
-        response["Content-Security-Policy"]
-        == "frame-ancestors https://www.mairie.example.fr 'self'"
-    )
+    assert frame_ancestors(response) == "https://www.mairie.example.fr 'self'"
 
 
 def test_embed_is_filtered_and_links_open_outside_the_frame(client, registry):
