@@ -288,11 +288,14 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.storage.StaticFilesStorage"
         )
     },
 }
-# Tests and the demo serve files straight from the finders, without collectstatic.
+# With DEBUG off, pages link the hashed, compressed copies that `collectstatic` writes to
+# STATIC_ROOT (docs/deployment.md). Until it has run, config.storage links the plain names
+# (and logs what to run) and WhiteNoise serves them from the app folders (the finders), so
+# a fresh clone, the tests and the demo work without it.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 
