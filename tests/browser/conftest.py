@@ -2,7 +2,8 @@
 
 Debian's Chromium only (/usr/bin/chromium, installed by `make chromium`), never a browser
 downloaded by Playwright. Every step is photographed at phone and desktop widths under
-tests/browser/screenshots/<database>/ (git-ignored), and pages are checked with axe-core.
+tests/browser/screenshots/<database>/ (git-ignored), pages are checked with axe-core, and any
+Content-Security-Policy violation a page reports fails its test.
 """
 
 from __future__ import annotations
@@ -51,15 +52,42 @@ def browser_settings(settings):
     return settings
 
 
+# Every page reports each Content-Security-Policy violation to its console, where the
+# `context` fixture collects it (init scripts run outside the page's policy).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("Content Security Policy violation: " + event.violatedDirective
+    + " blocked " + (event.blockedURI || "inline") + " at " + event.sourceFile
+    + ":" + event.lineNumber);
+});
+"""
+
+
+def csp_messages(messages: list[str]) -> list[str]:
+    """The console messages that tell of a Content-Security-Policy violation."""
+    return [text for text in messages if "content security policy" in text.lower()]
+
+
 @pytest.fixture
 def context(chromium, browser_settings, live_server):
+    """A browser context for the live server; the test fails if any page in it reports a
+    Content-Security-Policy violation (Chromium's console message or the DOM event)."""
     context = chromium.new_context(viewport=PHONE, locale="en-GB", accept_downloads=True)
     # Nothing but the live server: any other request (tiles, fonts) is refused offline.
     context.route(
         re.compile(r"^(?!" + re.escape(live_server.url) + ").*"), lambda route: route.abort()
     )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    messages: list[str] = []
+
+    def watch(page) -> None:
+        page.on("console", lambda message: messages.append(f"{page.url}: {message.text}"))
+
+    context.on("page", watch)
     yield context
     context.close()
+    violations = csp_messages(messages)
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
