@@ -63,9 +63,20 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+# The one refusal we want: Redoc asks for Redocly's logo on Redocly's own server, which the
+# policy blocks (no page loads anything from a third-party server; decision 0021).
+EXPECTED_VIOLATIONS = re.compile(
+    r"^\S+/api/v1/redoc/: .*(image|img-src).*https://cdn\.redoc\.ly/redoc/logo-mini\.svg"
+)
+
+
 def csp_messages(messages: list[str]) -> list[str]:
     """The console messages that tell of a Content-Security-Policy violation."""
-    return [text for text in messages if "content security policy" in text.lower()]
+    return [
+        text
+        for text in messages
+        if "content security policy" in text.lower() and not EXPECTED_VIOLATIONS.search(text)
+    ]
 
 
 @pytest.fixture
