@@ -8,6 +8,7 @@ a message naming the variable.
 from __future__ import annotations
 
 import re
+import uuid
 import zoneinfo
 from pathlib import Path
 
@@ -87,6 +88,16 @@ def _header(name: str, raw: str) -> str:
             f"{name}={raw!r} must be a request header as Django names it, e.g. HTTP_X_REAL_IP."
         )
     return raw
+
+
+def _uuid(name: str, raw: str) -> str:
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise EnvError(f"{name}={raw!r} is not a UUID (e.g. {uuid.uuid4()}).") from None
 
 
 def _url(name: str, raw: str) -> str:
@@ -178,6 +189,12 @@ VARIABLES = [
         _frame_ancestors,
         "Sites allowed to frame the embeddable directory (/embed/), space-separated.",
     ),
+    Var(
+        "EXPORT_ID_NAMESPACE",
+        "",
+        _uuid,
+        "UUID namespace of the open-data exports' identifiers; empty: derived from the domain.",
+    ),
 ]
 ENV = {var.name: get(var) for var in VARIABLES}
 
@@ -195,6 +212,14 @@ ALLOWED_HOSTS = ENV["ALLOWED_HOSTS"]
 if DEBUG:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 CSRF_TRUSTED_ORIGINS = ENV["CSRF_TRUSTED_ORIGINS"]
+# Identifiers the exports derive from database keys (HSDS) are UUID5s in this namespace, so
+# two registries never export the same id. By default it is the UUID5 of the site's domain
+# (the first host served); set it to keep ids when the domain changes.
+EXPORT_ID_NAMESPACE = ENV["EXPORT_ID_NAMESPACE"] or str(
+    uuid.uuid5(
+        uuid.NAMESPACE_DNS, (ENV["ALLOWED_HOSTS"] or ["localhost"])[0].lstrip(".*") or "localhost"
+    )
+)
 for origin in CSRF_TRUSTED_ORIGINS:
     if not origin.startswith(("http://", "https://")):
         raise EnvError(f"CSRF_TRUSTED_ORIGINS: {origin!r} must start with http:// or https://.")

@@ -1,12 +1,15 @@
 """Open Referral HSDS 3.0 as one JSON document of tables.
 
 {"hsds_version": "3.0", "organizations": [...], "services": [...], "locations": [...],
- "addresses": [...], "phones": [...], "service_at_locations": [...], "schedules": [...]}
+ "addresses": [...], "phones": [...], "service_at_locations": [...], "schedules": [...],
+ "notes": [...]}
 
-Places are locations (their UUID is the location id); offers are services of their
+Places are locations (their random UUID is the location id); offers are services of their
 provider (an organization) delivered at the place (a service_at_location); cataloguing
-organisations are organizations too. Other ids are UUID5s of our primary keys, so they
-stay the same from one export to the next.
+organisations are organizations too. Other ids are UUID5s of our primary keys in the
+registry's own namespace (settings.EXPORT_ID_NAMESPACE): the same from one export to the
+next, and never those of another registry. Rows carry only the fields that have a value
+(HSDS 3.0 refuses `null`); `notes` lists what the tables could not state exactly.
 
 The registry is read once: each table is spooled to a temporary file (memory up to a
 few MB, then disk) and the document is written table after table.
@@ -18,17 +21,21 @@ import contextlib
 import datetime
 import tempfile
 import uuid
+import zoneinfo
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
-from api.exports.source import PlaceBundle, iter_bundles, schedule_of
+from django.conf import settings
+from django.utils import timezone
+
+from api.exports.source import PlaceBundle, iter_bundles, schedule_of, utc_date
 from api.exports.writers import BUFFER, buffered, dumps
 from places.timezones import place_zone_name
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import WEEKDAY_CODES, rules_from_data
 
 HSDS_VERSION = "3.0"
-NAMESPACE = uuid.UUID("6f1c3c53-3f0e-5b7c-9d0a-6c1e0b1f4a21")
 TABLES = (
     "organizations",
     "services",
@@ -51,8 +58,41 @@ HOLIDAY_NOTES = {
 }
 
 
+OSM_DESCRIPTION = "Opening hours in OSM opening_hours syntax (no RRULE form): {hours}"
+OSM_ONLY_NOTE = (
+    "Schedule {id} ({owner}) is kept as OSM opening_hours text only (in its description): "
+    "it has no RRULE fields."
+)
+
+
 def hsds_id(kind: str, key: Any) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
+    """A UUID5 of one of our keys in this registry's namespace (settings.EXPORT_ID_NAMESPACE)."""
+    return str(uuid.uuid5(uuid.UUID(settings.EXPORT_ID_NAMESPACE), f"{kind}:{key}"))
+
+
+def compact(row: dict[str, Any]) -> dict[str, Any]:
+    """The row without its absent values: HSDS 3.0 leaves optional fields out, never null."""
+    return {k: v for k, v in row.items() if v is not None and v != ""}
+
+
+@lru_cache(maxsize=32)
+def utc_offset_hours(zone_name: str) -> int | float:
+    """The zone's standard UTC offset in hours (Europe/Paris: 1), as HSDS `timezone` wants.
+
+    HSDS 3.0 has a number there, not a zone name: the standard offset, with the zone's name
+    and daylight saving time stated in `notes`, since times are the place's wall clock.
+    """
+    zone = zoneinfo.ZoneInfo(zone_name)
+    now = timezone.now()
+    offset = (zone.utcoffset(now.astimezone(zone)) or datetime.timedelta()) - (
+        zone.dst(now.astimezone(zone)) or datetime.timedelta()
+    )
+    hours = offset.total_seconds() / 3600
+    return int(hours) if hours.is_integer() else hours
+
+
+def zone_note(zone_name: str) -> str:
+    return f"Times are local times in {zone_name}."
 
 
 def _hhmm(minutes: int) -> str:
@@ -62,35 +102,18 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _row(schedule_key: str, owner: dict[str, str | None], **values: Any) -> dict[str, Any]:
-    row = {
+def _row(schedule_key: str, owner: dict[str, Any], **values: Any) -> dict[str, Any]:
+    """One schedule row: its id, its owner's id and time zone, the given values; no nulls."""
+    zone_name = owner["zone"]
+    row: dict[str, Any] = {
         "id": hsds_id("schedule", schedule_key),
-        "service_id": None,
-        "location_id": None,
-        "service_at_location_id": None,
-        "valid_from": None,
-        "valid_to": None,
-        "dtstart": None,
-        "timezone": None,
-        "until": None,
-        "count": None,
-        "wkst": "MO",
-        "freq": None,
-        "interval": None,
-        "byday": None,
-        "byweekno": None,
-        "bymonthday": None,
-        "byyearday": None,
-        "description": None,
-        "opens_at": None,
-        "closes_at": None,
-        "schedule_link": None,
+        **{k: v for k, v in owner.items() if k != "zone"},
+        "timezone": utc_offset_hours(zone_name),
         "attending_type": "in_person",
-        "notes": None,
+        **values,
     }
-    row.update(owner)
-    row.update(values)
-    return row
+    row["notes"] = " ".join(filter(None, [values.get("notes"), zone_note(zone_name)]))
+    return compact(row)
 
 
 def _iso(day: datetime.date | None) -> str | None:
@@ -98,13 +121,14 @@ def _iso(day: datetime.date | None) -> str | None:
 
 
 def schedule_rows(
-    schedule: Schedule | None, exceptions: list[ScheduleException], owner: dict[str, str | None]
+    schedule: Schedule | None, exceptions: list[ScheduleException], owner: dict[str, Any]
 ) -> Iterator[dict[str, Any]]:
     """A schedule's rules and exceptions as HSDS schedule rows.
 
     Weekly rules: freq WEEKLY, byday; every N weeks: interval N from dtstart (the Monday of
     the anchor's week); n-th weekday of the month: freq MONTHLY, byday "1MO,-1FR"; dated
-    rules: WEEKLY between valid_from and valid_to. Yearly periods, school-holiday seasons
+    rules: WEEKLY between valid_from and valid_to. A schedule kept as OSM text is one row
+    whose description says so and gives the text. Yearly periods, school-holiday seasons
     and public holidays have no HSDS field: they are stated in `notes`. Closures are rows
     without times between valid_from and valid_to; extra openings and events repeat their
     times every day of their range.
@@ -118,8 +142,7 @@ def schedule_rows(
         yield _row(
             f"{schedule.pk}:osm",
             owner,
-            description=schedule.osm_source,
-            notes="Opening hours in OSM opening_hours syntax (see description).",
+            description=OSM_DESCRIPTION.format(hours=schedule.osm_source),
         )
     else:
         for index, rule in enumerate(rules_from_data(schedule.rules)):
@@ -205,34 +228,41 @@ def _department(insee_code: str) -> str | None:
 
 
 def organisation_row(organisation) -> dict[str, Any]:
-    return {
-        "id": hsds_id("organisation", organisation.pk),
-        "name": organisation.name,
-        "alternate_name": None,
-        "description": organisation.get_kind_display(),
-        "email": None,
-        "website": None,
-        "legal_status": None,
-        "parent_organization_id": None,
-    }
+    return compact(
+        {
+            "id": hsds_id("organisation", organisation.pk),
+            "name": organisation.name,
+            "description": str(organisation.get_kind_display()) or organisation.name,
+        }
+    )
 
 
 def provider_row(provider) -> dict[str, Any]:
-    return {
-        "id": hsds_id("provider", provider.pk),
-        "name": provider.name,
-        "alternate_name": None,
-        "description": provider.get_sector_display(),
-        "email": None,
-        "website": provider.website or None,
-        "legal_status": None,
-        "parent_organization_id": None,
-    }
+    return compact(
+        {
+            "id": hsds_id("provider", provider.pk),
+            "name": provider.name,
+            "description": str(provider.get_sector_display()) or provider.name,
+            "website": provider.website,
+        }
+    )
 
 
-def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(table, row) pairs for one place; organizations only the first time they appear."""
+def _osm_note(schedule: Schedule | None, owner: str) -> Iterator[tuple[str, Any]]:
+    if schedule is not None and schedule.mode == Schedule.Mode.OSM:
+        yield (
+            "notes",
+            OSM_ONLY_NOTE.format(id=hsds_id("schedule", f"{schedule.pk}:osm"), owner=owner),
+        )
+
+
+def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, Any]]:
+    """(table, row) pairs for one place; organizations only the first time they appear.
+
+    The pseudo-table "notes" gets sentences for the document's `notes`.
+    """
     place = bundle.place
+    zone = place_zone_name(place)
     location_id = str(place.public_id)
     org = organisation_row(place.organisation)
     if org["id"] not in seen:
@@ -240,32 +270,31 @@ def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict
         yield "organizations", org
     yield (
         "locations",
-        {
-            "id": location_id,
-            "location_type": "physical",
-            "url": place.website or None,
-            "organization_id": org["id"],
-            "name": place.name,
-            "alternate_name": None,
-            "description": place.short_description or place.description or None,
-            "transportation": None,
-            "latitude": float(place.latitude) if place.latitude is not None else None,
-            "longitude": float(place.longitude) if place.longitude is not None else None,
-            "external_identifier": place.slug,
-            "external_identifier_type": "slug",
-        },
+        compact(
+            {
+                "id": location_id,
+                "location_type": "physical",
+                "url": place.website,
+                "organization_id": org["id"],
+                "name": place.name,
+                "description": place.short_description or place.description,
+                "latitude": float(place.latitude) if place.latitude is not None else None,
+                "longitude": float(place.longitude) if place.longitude is not None else None,
+                "external_identifier": place.slug,
+                "external_identifier_type": "slug",
+            }
+        ),
     )
     if place.address or place.commune:
+        # address_1, city, state_province, postal_code and country are required: an
+        # unknown one is an empty string rather than a missing key.
         yield (
             "addresses",
             {
                 "id": hsds_id("address", location_id),
                 "location_id": location_id,
-                "attention": None,
                 "address_1": place.address or "",
-                "address_2": None,
                 "city": place.commune or "",
-                "region": None,
                 "state_province": _department(place.insee_code) or "",
                 "postal_code": place.postcode or "",
                 "country": "FR",
@@ -278,22 +307,15 @@ def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict
             {
                 "id": hsds_id("phone", location_id),
                 "location_id": location_id,
-                "service_id": None,
-                "organization_id": None,
-                "contact_id": None,
-                "service_at_location_id": None,
                 "number": place.phone,
-                "extension": None,
                 "type": "voice",
-                "description": None,
             },
         )
     for row in schedule_rows(
-        bundle.schedule,
-        bundle.exceptions,
-        {"location_id": location_id, "timezone": place_zone_name(place)},
+        bundle.schedule, bundle.exceptions, {"location_id": location_id, "zone": zone}
     ):
         yield "schedules", row
+    yield from _osm_note(bundle.schedule, f"location {location_id}")
     for offer in bundle.offers:
         provider = provider_row(offer.provider)
         if provider["id"] not in seen:
@@ -302,44 +324,39 @@ def bundle_rows(bundle: PlaceBundle, seen: set[str]) -> Iterator[tuple[str, dict
         service_id = hsds_id("offer", offer.pk)
         yield (
             "services",
-            {
-                "id": service_id,
-                "organization_id": provider["id"],
-                "program_id": None,
-                "name": offer.kind.name,
-                "alternate_name": offer.kind.name_en or None,
-                "description": offer.description or f"{offer.kind.name} — {offer.provider.name}",
-                "url": offer.appointment_url or None,
-                "email": None,
-                "status": "active",
-                "interpretation_services": None,
-                "application_process": ", ".join(str(x) for x in offer.access_mode_labels) or None,
-                "fees_description": ", ".join(
-                    filter(None, [str(offer.get_fees_display()), offer.fees_details])
-                ),
-                "accreditations": None,
-                "eligibility_description": ", ".join(str(x) for x in offer.audience_labels) or None,
-                "last_modified": offer.updated_at.isoformat(),
-            },
+            compact(
+                {
+                    "id": service_id,
+                    "organization_id": provider["id"],
+                    "name": offer.kind.name,
+                    "alternate_name": offer.kind.name_en,
+                    "description": offer.description
+                    or f"{offer.kind.name} — {offer.provider.name}",
+                    "url": offer.appointment_url,
+                    "status": "active",
+                    "application_process": ", ".join(str(x) for x in offer.access_mode_labels),
+                    "fees_description": ", ".join(
+                        filter(None, [str(offer.get_fees_display()), offer.fees_details])
+                    ),
+                    "eligibility_description": ", ".join(str(x) for x in offer.audience_labels),
+                    # HSDS 3.0 has no last-modified date: the date the offer was last
+                    # changed (so checked) is its assured date.
+                    "assured_date": utc_date(offer.updated_at).isoformat(),
+                }
+            ),
         )
         at_location = hsds_id("service_at_location", offer.pk)
         yield (
             "service_at_locations",
-            {
-                "id": at_location,
-                "service_id": service_id,
-                "location_id": location_id,
-                "description": None,
-            },
+            {"id": at_location, "service_id": service_id, "location_id": location_id},
         )
         schedule = schedule_of(offer)
         exceptions = list(schedule.exceptions.all()) if schedule is not None else []
         for row in schedule_rows(
-            schedule,
-            exceptions,
-            {"service_at_location_id": at_location, "timezone": place_zone_name(place)},
+            schedule, exceptions, {"service_at_location_id": at_location, "zone": zone}
         ):
             yield "schedules", row
+        yield from _osm_note(schedule, f"service at location {at_location}")
 
 
 def export_hsds(queryset=None, *, chunk_size: int | None = None) -> Iterator[str]:
@@ -349,9 +366,9 @@ def export_hsds(queryset=None, *, chunk_size: int | None = None) -> Iterator[str
             name: stack.enter_context(
                 tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")
             )
-            for name in TABLES
+            for name in (*TABLES, "notes")
         }
-        counts = dict.fromkeys(TABLES, 0)
+        counts = dict.fromkeys((*TABLES, "notes"), 0)
         seen: set[str] = set()
         bundles = iter_bundles(queryset, **({"chunk_size": chunk_size} if chunk_size else {}))
         for bundle in bundles:
@@ -361,7 +378,7 @@ def export_hsds(queryset=None, *, chunk_size: int | None = None) -> Iterator[str
 
         def parts() -> Iterator[str]:
             yield '{"hsds_version":' + dumps(HSDS_VERSION)
-            for name in TABLES:
+            for name in (*TABLES, "notes"):
                 yield f',\n"{name}":['
                 spool = spools[name]
                 spool.seek(0)

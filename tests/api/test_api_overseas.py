@@ -101,9 +101,12 @@ def test_schema_documents_the_timezone_field():
 @pytest.mark.django_db
 def test_hsds_schedules_carry_the_place_zone(places):
     doc = json.loads("".join(export("hsds")))
-    zones = {row["location_id"]: row["timezone"] for row in doc["schedules"] if row["location_id"]}
-    assert zones[str(places["reunion"].public_id)] == "Indian/Reunion"
-    assert zones[str(places["lyon"].public_id)] == "Europe/Paris"
+    rows = {row["location_id"]: row for row in doc["schedules"] if row.get("location_id")}
+    reunion, lyon = rows[str(places["reunion"].public_id)], rows[str(places["lyon"].public_id)]
+    # HSDS 3.0 `timezone` is a UTC offset (the standard one); `notes` names the zone.
+    assert (reunion["timezone"], lyon["timezone"]) == (4, 1)
+    assert reunion["notes"].endswith("Times are local times in Indian/Reunion.")
+    assert lyon["notes"].endswith("Times are local times in Europe/Paris.")
 
 
 @pytest.mark.django_db

@@ -379,7 +379,7 @@ def test_hsds_tables(registry):
 
     def rows(**owner):
         key, value = next(iter(owner.items()))
-        return [s for s in doc["schedules"] if s[key] == value]
+        return [s for s in doc["schedules"] if s.get(key) == value]
 
     weekly = rows(location_id=str(fs.public_id))
     assert [
@@ -388,15 +388,15 @@ def test_hsds_tables(registry):
         ("WEEKLY", 1, "MO,TU,WE,TH,FR", "09:00", "12:00"),
         ("WEEKLY", 1, "MO,TU,WE,TH,FR", "14:00", "17:00"),
     ]
-    assert weekly[0]["notes"] == "Closed on public holidays."
+    assert weekly[0]["notes"] == "Closed on public holidays. Times are local times in Europe/Paris."
+    # HSDS 3.0 `timezone` is a UTC offset (a number): Paris's standard one.
+    assert {r["timezone"] for r in doc["schedules"]} == {1}
     closure = weekly[2]
-    assert (closure["valid_from"], closure["valid_to"], closure["freq"], closure["opens_at"]) == (
-        "2026-12-24",
-        "2026-12-26",
-        None,
-        None,
-    )
-    assert (closure["description"], closure["notes"]) == ("Fermeture de fin d'année", "Closed.")
+    assert (closure["valid_from"], closure["valid_to"]) == ("2026-12-24", "2026-12-26")
+    # A closure has no recurrence nor times: the keys are absent, never null.
+    assert not {"freq", "opens_at", "closes_at"} & set(closure)
+    assert closure["description"] == "Fermeture de fin d'année"
+    assert closure["notes"] == "Closed. Times are local times in Europe/Paris."
     (monthly,) = rows(service_at_location_id=hsds_id("service_at_location", caf.pk))
     assert (monthly["freq"], monthly["byday"], monthly["opens_at"], monthly["closes_at"]) == (
         "MONTHLY",
@@ -410,7 +410,7 @@ def test_hsds_tables(registry):
         2,
         "2025-12-29",
     )
-    assert fortnightly["notes"] == "Usual hours on public holidays."
+    assert fortnightly["notes"].startswith("Usual hours on public holidays.")
     # Ids are stable from one export to the next.
     assert _json("hsds") == doc
 
