@@ -2,6 +2,10 @@
 
 A pure function over already-loaded records, shared by the residents' pages and the API
 (which may not import each other). `place_jsonld` returns a dict; callers serialise it.
+Hours are schema.org OpeningHoursSpecification items only, never OSM syntax (schema.org
+readers cannot apply OSM overrides): the usual week, and, when a window of dates is given,
+dated items for what the week cannot say (public holidays, every-N-weeks and n-th weekday
+rules, seasons) on each day of the window.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from collections.abc import Iterable
 
 from places.models import Place
 from places.timezones import place_zone
+from scheduling.calendars import department_of, is_public_holiday, school_zone
 from scheduling.models import Schedule, ScheduleException
-from scheduling.rules import rules_from_data
+from scheduling.rules import Rule, parse_time_range, rule_days, rules_from_data
+from scheduling.school_holidays import SchoolCalendarNotCovered
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -28,32 +34,97 @@ def _range(time_range) -> dict:
     return {"opens": _hhmm(time_range.start), "closes": _hhmm(time_range.end)}
 
 
+def _is_weekly(rule: Rule) -> bool:
+    """Whether schema.org's dayOfWeek with validFrom/validThrough states the rule exactly."""
+    exact = rule.kind in ("weekly", "dates") or (
+        rule.kind == "every_n_weeks" and rule.interval == 1
+    )
+    return exact and not rule.yearly_from and rule.season == "always"
+
+
 def opening_hours_specification(schedule: Schedule | None) -> list[dict]:
     """The usual week as OpeningHoursSpecification items.
 
-    Only rules schema.org can state exactly are listed: weekly rules (with their validity
-    dates). Every-N-weeks, nth-weekday, seasonal and yearly rules have no schema.org form;
-    they are left out rather than stated wrongly (the .ics feed carries them).
+    Only rules schema.org can state exactly are listed: weekly rules with their validity
+    dates, and dated rules (their days of the week between their first and last dates).
+    Every-N-weeks, nth-weekday, seasonal and yearly rules have no weekly form: with a
+    window, `dated_opening_hours_specification` lists their days instead.
     """
     if schedule is None or schedule.mode != Schedule.Mode.RULES:
         return []
     out = []
     for rule in rules_from_data(schedule.rules):
-        exact = rule.kind == "weekly" or (rule.kind == "every_n_weeks" and rule.interval == 1)
-        if not exact or rule.yearly_from or rule.season != "always":
+        if not _is_weekly(rule):
             continue
+        days = rule.days or tuple(range(7))
+        valid_from, valid_to = rule.valid_from, rule.valid_to
+        if rule.kind == "dates":
+            valid_from = max(filter(None, (rule.start_date, valid_from)))
+            valid_to = min(filter(None, (rule.end_date or rule.start_date, valid_to)))
         for time_range in rule.times:
             item = {
                 "@type": "OpeningHoursSpecification",
-                "dayOfWeek": [f"https://schema.org/{_DAYS[d]}" for d in rule.days],
+                "dayOfWeek": [f"https://schema.org/{_DAYS[d]}" for d in days],
                 **_range(time_range),
             }
-            if rule.valid_from:
-                item["validFrom"] = rule.valid_from.isoformat()
-            if rule.valid_to:
-                item["validThrough"] = rule.valid_to.isoformat()
+            if valid_from:
+                item["validFrom"] = valid_from.isoformat()
+            if valid_to:
+                item["validThrough"] = valid_to.isoformat()
             out.append(item)
     return out
+
+
+def _day(day: datetime.date, **values) -> dict:
+    iso = day.isoformat()
+    return {"@type": "OpeningHoursSpecification", "validFrom": iso, "validThrough": iso, **values}
+
+
+def dated_opening_hours_specification(
+    place: Place, schedule: Schedule | None, window: tuple[datetime.date, datetime.date]
+) -> list[dict]:
+    """Dated items for the days of `window` (first day included, last excluded) that the
+    usual week cannot state: public holidays (closed: opens = closes = 00:00, schema.org's
+    "closed"; or their own hours) and the days of rules with no weekly form.
+
+    A special item replaces the usual hours of its day, so a holiday item also stands for
+    the rules' hours that day: the rules' own items skip holidays unless the schedule
+    keeps the usual hours on them.
+    """
+    if schedule is None or schedule.mode != Schedule.Mode.RULES:
+        return []
+    first, end = window
+    count = (end - first).days
+    department = department_of(place)
+    holidays = {
+        first + datetime.timedelta(days=k)
+        for k in range(count)
+        if is_public_holiday(first + datetime.timedelta(days=k), department)
+    }
+    out: list[dict] = []
+    if schedule.public_holidays != "open":
+        for day in sorted(holidays):
+            if schedule.public_holidays == "closed" or not schedule.holiday_times:
+                out.append(_day(day, opens="00:00", closes="00:00"))
+            else:
+                out += [
+                    _day(day, **_range(parse_time_range(t, allow_overnight=False)))
+                    for t in schedule.holiday_times
+                ]
+    zone = school_zone(place, schedule.holiday_zone)
+    for rule in rules_from_data(schedule.rules):
+        if _is_weekly(rule):
+            continue
+        try:
+            offsets = rule_days(rule, first, count, zone)
+        except SchoolCalendarNotCovered:
+            continue  # no school calendar for the window: the days are not known
+        for k in offsets:
+            day = first + datetime.timedelta(days=k)
+            if day in holidays and schedule.public_holidays != "open":
+                continue
+            out += [_day(day, **_range(time_range)) for time_range in rule.times]
+    return sorted(out, key=lambda item: (item["validFrom"], item.get("opens", "")))
 
 
 def special_opening_hours_specification(exceptions: Iterable[ScheduleException]) -> list[dict]:
@@ -115,11 +186,14 @@ def place_jsonld(
     offers: Iterable = (),
     schedule: Schedule | None = None,
     exceptions: Iterable[ScheduleException] = (),
+    window: tuple[datetime.date, datetime.date] | None = None,
 ) -> dict:
     """A schema.org CivicStructure (a Place) describing `place`, reachable at `url`.
 
     `offers` are the place's live ServiceOffers (kind and provider loaded), `schedule` its
-    general hours and `exceptions` the upcoming ones; none of them is queried here.
+    general hours and `exceptions` the upcoming ones; none of them is queried here. With a
+    `window` (first day, day after the last), public holidays and the days of rules with no
+    weekly form are listed as dated items of `specialOpeningHoursSpecification`.
     """
     exceptions = list(exceptions)
     data: dict = {
@@ -177,12 +251,12 @@ def place_jsonld(
         catalogue.append(item)
     if catalogue:
         data["makesOffer"] = catalogue
-    if schedule is not None and schedule.mode == Schedule.Mode.OSM and schedule.osm_source:
-        data["openingHours"] = schedule.osm_source
     hours = opening_hours_specification(schedule)
     if hours:
         data["openingHoursSpecification"] = hours
     special = special_opening_hours_specification(exceptions)
+    if window is not None:
+        special = dated_opening_hours_specification(place, schedule, window) + special
     if special:
         data["specialOpeningHoursSpecification"] = special
     events = _events(exceptions, url, place_zone(place))

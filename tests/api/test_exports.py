@@ -9,6 +9,7 @@ import io
 import json
 from decimal import Decimal
 
+import holidays as pyholidays
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -22,7 +23,8 @@ from api.imports import hours as import_hours
 from api.imports.pipeline import run_import
 from places.actions import place_archive, place_create, place_publish
 from places.models import Network, Place
-from scheduling.actions import exception_add, schedule_set_rules
+from scheduling.actions import exception_add, schedule_set_osm, schedule_set_rules
+from scheduling.materialise import default_window
 from services.actions import offer_create, offer_end
 from services.models import Provider
 from tests.factories import OrganisationFactory, UserFactory
@@ -437,6 +439,82 @@ def test_jsonld_is_the_place_page_description(registry):
     assert first["@context"] == "https://schema.org"
     assert first["identifier"] == str(registry["fs"].public_id)
     assert first["url"].startswith("https://lieux.example.fr/")
+
+
+def _window_days():
+    first, end = default_window()
+    return [first + datetime.timedelta(days=k) for k in range((end - first).days)]
+
+
+def test_jsonld_hours_are_opening_hours_specifications_with_dated_closures(registry):
+    first, second = _json("jsonld", base_url="https://lieux.example.fr")
+    assert "openingHours" not in first and "openingHours" not in second
+    weekdays = [
+        f"https://schema.org/{d}" for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    ]
+    assert first["openingHoursSpecification"] == [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": weekdays,
+            "opens": "09:00",
+            "closes": "12:00",
+        },
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": weekdays,
+            "opens": "14:00",
+            "closes": "17:00",
+        },
+    ]
+    # "Closed on public holidays": each holiday of the window is a day with opens = closes
+    # = 00:00 (schema.org's closed); the staff's closure follows, as a date range.
+    holidays = [d for d in _window_days() if d in pyholidays.France(years={d.year})]
+    assert holidays, "the window of 122 days always holds a public holiday"
+    closure = {
+        "@type": "OpeningHoursSpecification",
+        "validFrom": "2026-12-24",
+        "validThrough": "2026-12-26",
+        "opens": "00:00",
+        "closes": "00:00",
+        "description": "Fermeture de fin d'année",
+    }
+    assert first["specialOpeningHoursSpecification"] == [
+        {
+            "@type": "OpeningHoursSpecification",
+            "validFrom": d.isoformat(),
+            "validThrough": d.isoformat(),
+            "opens": "00:00",
+            "closes": "00:00",
+        }
+        for d in holidays
+    ] + [closure]
+    # Every other Saturday has no weekly form: its Saturdays in the window are listed (the
+    # library keeps its hours on holidays, so no holiday is closed).
+    anchor_week = datetime.date(2025, 12, 29)
+    saturdays = [
+        d for d in _window_days() if d.weekday() == 5 and ((d - anchor_week).days // 7) % 2 == 0
+    ]
+    assert "openingHoursSpecification" not in second
+    assert second["specialOpeningHoursSpecification"] == [
+        {
+            "@type": "OpeningHoursSpecification",
+            "validFrom": d.isoformat(),
+            "validThrough": d.isoformat(),
+            "opens": "10:00",
+            "closes": "12:00",
+        }
+        for d in saturdays
+    ]
+
+
+def test_jsonld_never_writes_osm_syntax(organisation, registry_admin):
+    place = _place(registry_admin, organisation, typologies=["epn"], name="EPN du Marais")
+    schedule_set_osm(
+        user=registry_admin, place=place, text="Mo-Fr 09:00-12:00; week 1-20 Sa 10:00-12:00"
+    )
+    (document,) = _json("jsonld", base_url="https://lieux.example.fr")
+    text = json.dumps(document)
+    assert "openingHours" not in document and "week 1-20" not in text
 
 
 def test_nothing_but_published_places(registry):
