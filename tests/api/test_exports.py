@@ -337,7 +337,11 @@ def test_lmn_json_and_csv_exact(registry):
         "courriels": "lyon3@france-services.example.org",
         "labels_nationaux": "France Services",
         "frais_a_charge": "Gratuit",
+        "publics_accueillis": "Tout public",
+        # Walking in; the appointment is `prise_rdv`.
+        "modalites_acces": "Se présenter",
         "prise_rdv": "https://rdv.example.org/caf",
+        "presentation_resume": "Un guichet pour vos démarches.",
         "source": "lieux-partages",
         "date_maj": _today(),
     }
@@ -351,6 +355,11 @@ def test_lmn_json_and_csv_exact(registry):
         "adresse": "2 rue Domer",
         "code_insee": "69387",
         "frais_a_charge": "Payant",
+        # "associations" has no word in the schema.
+        "publics_accueillis": "Demandeurs d'emploi|Seniors (+ 65 ans)",
+        "modalites_acces": "Contacter par mail|Se présenter",
+        # The offers' description, which the importer fills from this field.
+        "modalites_accompagnement": "Ateliers d'initiation à l'ordinateur|le mardi.",
         "source": "lieux-partages",
         "date_maj": _today(),
     }
@@ -546,28 +555,35 @@ def _reimport(tmp_path, name: str, import_format: str, **kwargs):
 
 def test_lmn_round_trip(registry, tmp_path):
     before, after = _reimport(tmp_path, "lmn-json", "lmn")
-    # Offers are not part of the LMN layout's import, so what they feed cannot come back;
-    # hours come back once the importer stores them (api.imports.hours.HOURS_WIRED).
-    lost = {"services", "frais_a_charge", "prise_rdv"}
-    if not import_hours.HOURS_WIRED:
-        lost.add("horaires")
 
     def comparable(text):
-        return [
-            {k: v for k, v in row.items() if k not in VOLATILE | lost} for row in json.loads(text)
-        ]
+        return [{k: v for k, v in row.items() if k not in VOLATILE} for row in json.loads(text)]
 
+    # Everything comes back: services (the offers), labels (the networks), fees,
+    # audiences, access, appointment link, descriptions and hours.
     assert comparable(after) == comparable(before)
-    assert len(comparable(before)[0]) >= 12
+    first = comparable(before)[0]
+    assert {"services", "labels_nationaux", "frais_a_charge", "prise_rdv", "horaires"} <= set(
+        first
+    )
+    assert len(first) >= 17
 
 
 def test_lmn_csv_reads_back_with_the_generic_csv_importer(registry, tmp_path):
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps(LMN_CSV_IMPORT_MAPPING), encoding="utf-8")
     before, after = _reimport(tmp_path, "lmn-csv", "csv", mapping_path=mapping)
-    lost = {"services", "frais_a_charge", "prise_rdv", "labels_nationaux"}
-    if not import_hours.HOURS_WIRED:
-        lost.add("horaires")
+    # The generic CSV importer reads places, not offers nor networks.
+    lost = {
+        "services",
+        "frais_a_charge",
+        "publics_accueillis",
+        "modalites_acces",
+        "modalites_accompagnement",
+        "prise_rdv",
+        "labels_nationaux",
+        "labels_autres",
+    }
 
     def comparable(text):
         return [
