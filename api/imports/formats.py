@@ -41,6 +41,7 @@ from api.imports.vocabulary import (
 )
 from places.models import Place, Typology
 from places.validators import validate_insee_code, validate_siret
+from services.models import AccessMode, Audience, ServiceKind, ServiceOffer
 
 FRANCE_SERVICES_NETWORK = ("france-services", "France Services")
 SIX_PLACES = Decimal("0.000001")
@@ -599,7 +600,121 @@ DATA_INCLUSION_TYPOLOGIES = {
 }
 
 
-def data_inclusion(row: Any, number: int) -> Record:
+# data·inclusion v1 service values -> the offers' terms (the inverse of
+# api/exports/data_inclusion.py); a value not here is kept as provenance.
+DI_TYPES = {"information": "information", "accompagnement": "partial"}
+DI_FRAIS = {"gratuit": ServiceOffer.Fees.FREE, "payant": ServiceOffer.Fees.PAID}
+DI_PUBLICS = {
+    "tous-publics": Audience.ALL,
+    "jeunes": Audience.YOUNG,
+    "seniors": Audience.SENIORS,
+    "demandeurs-emploi": Audience.JOB_SEEKERS,
+    "familles": Audience.FAMILIES,
+    "personnes-en-situation-de-handicap": Audience.DISABLED,
+    "personnes-exilees": Audience.NEWCOMERS,
+    "actifs": Audience.ENTREPRENEURS,
+}
+DI_MOBILISATION = {
+    "se-presenter": AccessMode.WALK_IN,
+    "telephoner": AccessMode.PHONE,
+    "envoyer-un-courriel": AccessMode.ONLINE,
+    "utiliser-lien-mobilisation": AccessMode.APPOINTMENT,
+}
+
+
+def service_kinds_by_name() -> dict[str, str]:
+    """{normalised name (French or English) or sorted thematiques: kind slug} of the
+    catalogue, to read data·inclusion services (which name their service, not a code)."""
+    found: dict[str, str] = {}
+    by_thematiques: dict[str, list[str]] = {}
+    for slug, name, name_en, codes in ServiceKind.objects.values_list(
+        "slug", "name", "name_en", "data_inclusion_thematiques"
+    ):
+        for value in (name, name_en):
+            if value:
+                found.setdefault(normalize_value(value).rstrip("."), slug)
+        if codes:
+            by_thematiques.setdefault("|".join(sorted(codes)), []).append(slug)
+    # Thematiques name a kind only when no other kind has the same ones.
+    found.update({key: slugs[0] for key, slugs in by_thematiques.items() if len(slugs) == 1})
+    return found
+
+
+def data_inclusion_offers(
+    clean: RowCleaner,
+    services: list[dict[str, Any]],
+    kinds: Mapping[str, str],
+    structure_hours: str = "",
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The offers of a structure's data·inclusion services: the kind from the service's
+    name (else its thematiques), run by the importing organisation's own provider.
+
+    Imported offers follow their place's hours (decision 0011): a service's own
+    `horaires_accueil` is kept as provenance."""
+    offers: list[dict[str, Any]] = []
+    unmapped: list[list[str]] = []
+    for service in services:
+        hours = RowCleaner.raw(service.get("horaires_accueil"))
+        if hours and hours != structure_hours:
+            unmapped.append(clean.unmapped("service.horaires_accueil", hours))
+        name = RowCleaner.raw(service.get("nom"))
+        codes = service.get("thematiques") or []
+        kind = kinds.get(normalize_value(name).rstrip(".")) or kinds.get(
+            "|".join(sorted(str(c) for c in codes))
+        )
+        if kind is None:
+            unmapped.append(clean.unmapped("services", name))
+            continue
+        offer: dict[str, Any] = {"kind": kind, "provider": OWN_PROVIDER}
+        service_type = RowCleaner.raw(service.get("type"))
+        if service_type in DI_TYPES:
+            offer["level"] = DI_TYPES[service_type]
+        elif service_type:
+            unmapped.append(clean.unmapped("type", service_type))
+        frais = RowCleaner.raw(service.get("frais"))
+        details = RowCleaner.raw(service.get("frais_precisions"))
+        if frais in DI_FRAIS:
+            offer["fees"] = DI_FRAIS[frais]
+        elif details:
+            offer["fees"] = ServiceOffer.Fees.CONDITIONS  # "it depends": the details say on what
+        if details:
+            offer["fees_details"] = details[:255]
+        audiences = []
+        for public in service.get("publics") or []:
+            if public in DI_PUBLICS:
+                audiences.append(DI_PUBLICS[public])
+            else:
+                unmapped.append(clean.unmapped("publics", str(public)))
+        if audiences:
+            offer["audiences"] = sorted(set(audiences))
+        modes = {
+            DI_MOBILISATION[m]
+            for m in service.get("modes_mobilisation") or []
+            if m in DI_MOBILISATION
+        }
+        link = RowCleaner.raw(service.get("lien_mobilisation"))
+        if link:
+            offer["appointment_url"] = link
+            modes.add(AccessMode.APPOINTMENT)
+        if "a-distance" in (service.get("modes_accueil") or []) and AccessMode.PHONE not in modes:
+            modes.add(AccessMode.ONLINE)
+        if modes:
+            offer["access_modes"] = sorted(modes)
+        description = RowCleaner.raw(service.get("description")).strip()
+        if description:
+            offer["description"] = description
+        offers.append(offer)
+    return offers, unmapped
+
+
+def data_inclusion(
+    row: Any,
+    number: int,
+    services: list[dict[str, Any]] | None = None,
+    kinds: Mapping[str, str] | None = None,
+) -> Record:
+    """A data·inclusion structure, with the offers of its services when the services
+    file was given (`services`, read beside it, and the catalogue's `kinds`)."""
     if not isinstance(row, dict):
         raise RowRejected("not_an_object", "", _("the record is not a JSON object: row rejected"))
     row_source = RowCleaner.raw(row.get("source"))
@@ -624,6 +739,9 @@ def data_inclusion(row: Any, number: int) -> Record:
     networks += [n for n in more if n not in networks]
     if typology == Typology.Code.FRANCE_SERVICES and FRANCE_SERVICES_NETWORK[0] not in networks:
         networks.append(FRANCE_SERVICES_NETWORK[0])
+    offers, unmapped_offers = data_inclusion_offers(
+        clean, services or [], kinds or {}, RowCleaner.raw(row.get("horaires_accueil"))
+    )
     data = _compact(
         {
             "name": name,
@@ -652,7 +770,11 @@ def data_inclusion(row: Any, number: int) -> Record:
             "short_description": clean.text(
                 "presentation_resume", row.get("presentation_resume"), "short_description"
             ),
-            "description": (RowCleaner.raw(row.get("presentation_detail")) or "").strip(),
+            # Schema v1 has one `description`; v0 had `presentation_detail`.
+            "description": (
+                RowCleaner.raw(row.get("presentation_detail") or row.get("description")) or ""
+            ).strip(),
+            "acceslibre_url": clean.url("accessibilite_lieu", row.get("accessibilite_lieu")),
         }
     )
     return Record(
@@ -662,7 +784,8 @@ def data_inclusion(row: Any, number: int) -> Record:
         data=data,
         typologies=[typology],
         networks=networks,
-        unmapped=unmapped + unmapped_other,
+        offers=offers,
+        unmapped=unmapped + unmapped_other + unmapped_offers,
         hours=clean.osm_hours("horaires_accueil", row.get("horaires_accueil")),
         hours_text=clean.hours_text,
         hours_field=clean.hours_field,
@@ -817,6 +940,36 @@ REQUIRED_COLUMNS = {
 }
 
 
+def data_inclusion_folder(folder: Path) -> Source:
+    """A data·inclusion folder as the platform publishes one: `structures.json` and, when
+    present, `services.json`, whose services become the offers of their structures."""
+    structures = folder / "structures.json"
+    if not structures.is_file():
+        raise ImportFileError(_("No such file: %(path)s.") % {"path": structures})
+    by_structure: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    services = folder / "services.json"
+    if services.is_file():
+        # Read first and kept in memory: a source's services are a few per structure.
+        for service in iter_json_array(services):
+            if isinstance(service, dict):
+                key = (
+                    RowCleaner.raw(service.get("source")),
+                    RowCleaner.raw(service.get("structure_id")),
+                )
+                by_structure.setdefault(key, []).append(service)
+    kinds = service_kinds_by_name()
+
+    def convert(row: Any, number: int) -> Record:
+        key = (
+            (RowCleaner.raw(row.get("source")), RowCleaner.raw(row.get("id")))
+            if isinstance(row, dict)
+            else ("", "")
+        )
+        return data_inclusion(row, number, services=by_structure.get(key, []), kinds=kinds)
+
+    return Source(rows=lambda: iter_json_array(structures), convert=convert, notes=[])
+
+
 def open_source(
     fmt: str,
     path: Path,
@@ -829,6 +982,8 @@ def open_source(
     path = Path(path)
     if fmt not in FORMATS:
         raise ImportFileError(_("Unknown format %(fmt)r.") % {"fmt": fmt})
+    if fmt == "data-inclusion" and path.is_dir():
+        return data_inclusion_folder(path)
     if not path.is_file():
         raise ImportFileError(_("No such file: %(path)s.") % {"path": path})
     if fmt in ("lmn", "data-inclusion"):
