@@ -707,6 +707,13 @@ def data_inclusion_offers(
     return offers, unmapped
 
 
+DATA_INCLUSION_RESEAUX = {
+    "france-service": Typology.Code.FRANCE_SERVICES,
+    "espaces-publics-numeriques": Typology.Code.EPN,
+    "mjc": Typology.Code.MJC,
+}
+
+
 def data_inclusion(
     row: Any,
     number: int,
@@ -730,6 +737,16 @@ def data_inclusion(
     raw_labels = _split(row.get("labels_nationaux"), r"[|;,]")
     labels = [normalize_label(v) for v in raw_labels]
     typology = DATA_INCLUSION_TYPOLOGIES.get(code, Typology.Code.OTHER)
+    # Schema v1 names networks in `reseaux_porteurs`: an EPN or MJC said there is one,
+    # whatever its typologie (the EPN's is TIERS_LIEUX); France Services the same.
+    reseaux = _split(row.get("reseaux_porteurs"), r"[|;,]")
+    unmapped_reseaux = []
+    for reseau in reseaux:
+        if reseau in DATA_INCLUSION_RESEAUX:
+            if typology == Typology.Code.OTHER or reseau == "france-service":
+                typology = DATA_INCLUSION_RESEAUX[reseau]
+        else:
+            unmapped_reseaux.append(clean.unmapped("reseaux_porteurs", reseau))
     if "france service" in labels or "france services" in labels:
         typology = Typology.Code.FRANCE_SERVICES
     networks, unmapped = labels_to_networks(clean, "labels_nationaux", raw_labels)
@@ -785,7 +802,7 @@ def data_inclusion(
         typologies=[typology],
         networks=networks,
         offers=offers,
-        unmapped=unmapped + unmapped_other + unmapped_offers,
+        unmapped=unmapped + unmapped_other + unmapped_reseaux + unmapped_offers,
         hours=clean.osm_hours("horaires_accueil", row.get("horaires_accueil")),
         hours_text=clean.hours_text,
         hours_field=clean.hours_field,
