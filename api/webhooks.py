@@ -27,20 +27,18 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import PartnerToken, WebhookDelivery, WebhookSubscription
+from places import outbound
 from places.models import ChangeRecord, Place
 
 EVENTS = (
@@ -55,7 +53,7 @@ EVENTS = (
     "calendar.changed",
 )
 PROFILE_TARGETS = {"place", "mediation", "work", "creation", "external_id"}
-TIMEOUT = 10  # seconds for one POST
+TIMEOUT = outbound.TIMEOUT  # seconds for each connect, send and read of one POST
 FIRST_RETRY = datetime.timedelta(minutes=1)
 LONGEST_WAIT = datetime.timedelta(hours=6)
 GIVE_UP_AFTER = datetime.timedelta(days=1)
@@ -67,7 +65,7 @@ USER_AGENT = "lieux-partages-webhooks/1"
 
 
 class DeliveryError(Exception):
-    """The endpoint could not be reached or did not answer in time."""
+    """Nothing was sent (the address is not allowed), or no answer came back in time."""
 
 
 @dataclass
@@ -76,19 +74,18 @@ class Answer:
 
 
 def deliver(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> Answer:
-    """POST `body` to `url`; the HTTP status whatever it is, DeliveryError if none came."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    """POST `body` to `url` through places.outbound: the address is checked again after
+    DNS resolution, redirects are not followed (a 3xx is a failed try), the answer is read
+    up to a bound. The error says the same whatever failed on the wire (no port scanner)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return Answer(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return Answer(exc.code)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+        answer = outbound.post(url, body, headers, timeout=timeout)
+    except ValidationError as exc:
         raise DeliveryError(
-            _("No answer from %(url)s: %(reason)s") % {"url": url, "reason": reason}
+            _("Not sent to %(url)s: %(reason)s") % {"url": url, "reason": " ".join(exc.messages)}
         ) from None
+    except outbound.OutboundError:
+        raise DeliveryError(_("No valid answer from %(url)s.") % {"url": url}) from None
+    return Answer(answer.status)
 
 
 # --- signing -----------------------------------------------------------------------------
@@ -145,9 +142,9 @@ def subscription_create(
     if not token.is_active:
         errors.setdefault("token", []).append(_("This token is revoked."))
     try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        errors.setdefault("url", []).append(_("Give an http:// or https:// address."))
+        outbound.validate_url(url)
+    except ValidationError as exc:
+        errors.setdefault("url", []).extend(exc.messages)
     try:
         events = _check_events(events)
     except ValidationError as exc:

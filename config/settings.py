@@ -177,6 +177,12 @@ VARIABLES = [
     ),
     Var("GEOCODER_TIMEOUT", "5", parse_float, "Seconds to wait for the geocoder."),
     Var(
+        "OUTBOUND_ALLOW_HTTP",
+        "false",
+        parse_bool,
+        "Accept plain http:// webhook targets (development only; https:// otherwise).",
+    ),
+    Var(
         "MAP_TILE_URL",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         parse_str,
@@ -365,6 +371,11 @@ CLIENT_IP_HEADER = ENV["CLIENT_IP_HEADER"]
 GEOCODER_URL = ENV["GEOCODER_URL"]
 GEOCODER_TIMEOUT = ENV["GEOCODER_TIMEOUT"]
 MAP_TILE_URL = ENV["MAP_TILE_URL"]
+# Webhook targets (places/outbound.py): https only unless this is on, public addresses only.
+OUTBOUND_ALLOW_HTTP = ENV["OUTBOUND_ALLOW_HTTP"]
+# Networks let through despite being private: for the test suite's local receiver only,
+# deliberately not read from the environment.
+OUTBOUND_ALLOWED_NETWORKS: list[str] = []
 MAP_ATTRIBUTION = ENV["MAP_ATTRIBUTION"]
 # Only /embed/ pages may be framed, by these sources; every other page refuses framing.
 EMBED_FRAME_ANCESTORS = ENV["EMBED_FRAME_ANCESTORS"]
