@@ -31,6 +31,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -44,6 +45,7 @@ from api.pagination import MAX_PAGE_SIZE, paginate
 from api.parsers import max_body, too_large
 from api.renderers import CSVRenderer, GeoJSONRenderer, ICalendarRenderer, csv_rows
 from places import actions as place_actions
+from places import ratelimits
 from places.models import Network, Place, Suggestion
 from places.selectors import place_list
 from places.timezones import place_zone
@@ -954,6 +956,10 @@ class SuggestionViewSet(ApiViewSet):
                 {"id": drf_serializers.IntegerField(), "status": drf_serializers.CharField()},
             ),
             **WRITE_ERRORS,
+            429: OpenApiResponse(
+                api_serializers.ErrorSerializer,
+                description="Too many suggestions from this address (shared with the site's form).",
+            ),
         },
         examples=[
             OpenApiExample(
@@ -983,13 +989,22 @@ class SuggestionViewSet(ApiViewSet):
                 raise ApiError(
                     400, "invalid", _("Unknown place."), fields={"place": [_("Unknown place.")]}
                 )
+        ip = ratelimits.client_ip(self.request)
+        # The same counter as the directory's suggestion forms: one limit per address.
+        if ratelimits.suggestion_over_limit(ip):
+            raise Throttled(
+                wait=ratelimits.limit_of("suggestion-address")[1],
+                detail=_(
+                    "Too many suggestions were sent from your connection. Please try again later."
+                ),
+            )
         suggestion: Suggestion = place_actions.suggestion_submit(
             kind=values["kind"],
             data=values.get("data") or {},
             place=place,
             message=values.get("message", ""),
             email=values.get("email", ""),
-            ip=self.request.META.get("REMOTE_ADDR", ""),
+            ip=ip,
         )
         data = self._with_warnings({"id": suggestion.pk, "status": suggestion.status}, serializer)
         return Response(data, status=status.HTTP_201_CREATED)

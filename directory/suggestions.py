@@ -1,17 +1,14 @@
 """Residents' suggestions: "Report an error" on a place page and "Propose a place".
 
 No account is needed. Spam is held back by a honeypot field (a bot that fills it is shown
-the usual thanks and nothing is stored) and by a per-address limit kept in the cache:
-with several server processes the cache must be shared between them (see CACHE_URL in
-docs/deployment.md), otherwise each process counts on its own.
+the usual thanks and nothing is stored) and by a per-address limit (places.ratelimits,
+the same counter as the API's POST /api/v1/suggestions/).
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
@@ -22,12 +19,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from places import actions, selectors
+from places import actions, ratelimits, selectors
 from places.models import Place, Suggestion, Typology
 
 HONEYPOT = "homepage"
-# (submissions, seconds) per client address; a shared desk may help many people at once.
-DEFAULT_RATE_LIMIT = (20, 3600)
+# The client's address as the rate limits read it (kept here for the directory's views).
+client_ip = ratelimits.client_ip
 
 CORRECTION_FIELDS = (
     "name",
@@ -152,28 +149,6 @@ class NewPlaceForm(SuggestionForm):
 # ------------------------------------------------------------------------------- views
 
 
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the header a trusted proxy sets (CLIENT_IP_HEADER)."""
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header and request.META.get(header):
-        # X-Forwarded-For lists every hop: the last one is the one our proxy added.
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _over_limit(ip: str) -> bool:
-    """Count one submission from this address; true once it is past the limit."""
-    count, seconds = getattr(settings, "SUGGESTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    key = f"suggestion-rate:{actions.hash_ip(ip) or 'unknown'}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=seconds)
-        used = 1
-    return used > count
-
-
 def place_url(place: Place) -> str:
     """The public page of the place (or, while that page is missing, the form itself)."""
     try:
@@ -196,7 +171,7 @@ def _handle(request, form, *, kind, place, template, context, done_url):
             messages.success(request, _("Thank you: your suggestion was sent to our team."))
             return redirect(done_url)
         ip = client_ip(request)
-        if _over_limit(ip):
+        if ratelimits.suggestion_over_limit(ip):
             form.add_error(
                 None,
                 _("Too many suggestions were sent from your connection. Please try again later."),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
+from places import ratelimits
 from places.actions import PLACE_FIELDS
 from places.models import (
     CreationProfile,
@@ -293,6 +295,34 @@ class ConfirmForm(forms.Form):
     """A POST with nothing but the version the person saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Sign-in refused, even with the right password, once the account name or the address
+    has had too many failures; the message is the same whether the account exists or not."""
+
+    locked = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = ratelimits.client_ip(self.request) if self.request else ""
+        if ratelimits.login_locked(username, ip):
+            self.locked = True
+            raise ValidationError(
+                _(
+                    "Too many failed attempts to log in. Wait %(minutes)s minutes, then try "
+                    "again, or reset your password."
+                )
+                % {"minutes": ratelimits.minutes("login-account")},
+                code="locked",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            ratelimits.login_failed(username, ip)
+            raise
+        ratelimits.login_succeeded(username)
+        return cleaned
 
 
 class PersonInviteForm(AccessibleFormMixin, forms.Form):

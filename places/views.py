@@ -13,6 +13,7 @@ import functools
 import importlib
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import actions, selectors
+from places import actions, ratelimits, selectors
 from places.forms import (
     PROFILE_FORMS,
     SUGGESTION_FORM_FIELDS,
@@ -35,6 +36,7 @@ from places.forms import (
     SuggestionEditForm,
     SuggestionFilterForm,
     SuggestionRejectForm,
+    ThrottledAuthenticationForm,
     errors_by_form,
 )
 from places.history import snapshot
@@ -452,6 +454,40 @@ def geocode(request):
 # ------------------------------------------------------------------------------ members
 
 
+# ------------------------------------------------------------------- sign-in and reset
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, throttled per account name and per address (places.ratelimits)."""
+
+    form_class = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked:
+            response.status_code = 429
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per email address and per client address. The
+    limit counts every request, known address or not, so a refusal reveals no account."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if ratelimits.password_reset_over_limit(email, ratelimits.client_ip(self.request)):
+            form.add_error(
+                None,
+                _("Too many reset requests. Wait %(minutes)s minutes, then try again.")
+                % {"minutes": ratelimits.minutes("password-reset-address")},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
+
 def _administered_organisation(request, slug) -> Organisation:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not selectors.can_admin_organisation(request.user, organisation):
@@ -492,6 +528,13 @@ def members(request, org_slug):
 def member_add(request, org_slug):
     organisation = _administered_organisation(request, org_slug)
     form = PersonInviteForm(request.POST)
+    if form.is_valid() and ratelimits.invitation_over_limit(request.user.pk):
+        form.add_error(
+            None,
+            _("You sent too many invitations. Wait %(minutes)s minutes, then try again.")
+            % {"minutes": ratelimits.minutes("invitation-user")},
+        )
+        return _members_page(request, organisation, form, status=429)
     if form.is_valid():
         try:
             membership = actions.person_invite(

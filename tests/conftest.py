@@ -77,6 +77,14 @@ def _fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _static_files_from_finders(settings):
     """Pages render {% static %} without a collectstatic run (no manifest in tests)."""
     settings.STORAGES = {
