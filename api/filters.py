@@ -57,6 +57,9 @@ def parse_float(name: str, raw: str, low: float, high: float) -> float:
     return value
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
 def parse_instant(name: str, raw: str, zone=None) -> datetime.datetime:
     """An ISO 8601 date-time; without an offset it is read on `zone`'s clock (the site's
     when not given)."""
@@ -66,6 +69,14 @@ def parse_instant(name: str, raw: str, zone=None) -> datetime.datetime:
         value = None
     if value is None:
         raise _invalid(name, _("expected an ISO 8601 date-time, e.g. 2026-03-02T10:00:00+01:00."))
+    # Years 1 and 9999 overflow once a time zone or a duration is applied: keep to a range
+    # that every computation downstream can take.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise _invalid(
+            name,
+            _("expected a date-time in the years %(lo)s to %(hi)s.")
+            % {"lo": EARLIEST_YEAR, "hi": LATEST_YEAR},
+        )
     if timezone.is_naive(value):
         value = timezone.make_aware(value, zone)
     return value

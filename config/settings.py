@@ -43,6 +43,11 @@ def _database(name: str, raw: str) -> dict:
         "django.db.backends.postgresql",
     ):
         raise EnvError(f"{name}={raw!r}: only sqlite:// and postgres:// URLs are supported.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Concurrent writers wait their turn instead of failing with "database is locked":
+        # a transaction takes the write lock when it begins (a read-then-write one cannot
+        # deadlock with another), and a writer waits up to 20 s for the lock.
+        config.setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     return config
 
 

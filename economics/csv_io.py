@@ -44,14 +44,35 @@ def _text(data: bytes | str) -> str:
     raise ValidationError({"file": [_("The file is not UTF-8 or Windows-1252 text.")]})
 
 
-def _reader(text: str, required: Sequence[str], optional: Sequence[str]):
+def _reader(text: str, required: Sequence[str], optional: Sequence[str]) -> list[dict]:
+    """The rows as dicts keyed by lower-case column, or ValidationError on a broken file."""
     first = text.splitlines()[0] if text.strip() else ""
     if not first:
         raise ValidationError({"file": [_("The file is empty.")]})
+    if "\x00" in text:
+        raise ValidationError(
+            {"file": [_("The file contains NUL characters: it is not a CSV text file.")]}
+        )
     delimiter = max(";,\t", key=first.count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [(c or "").strip().lower() for c in reader.fieldnames or []]
-    reader.fieldnames = columns
+    try:
+        columns = [(c or "").strip().lower() for c in reader.fieldnames or []]
+        reader.fieldnames = columns
+        _check_columns(columns, required, optional)
+        return list(reader)
+    except csv.Error as exc:
+        # e.g. a field over the csv module's limit (128 KB): a real budget has none.
+        raise ValidationError(
+            {
+                "file": [
+                    _("Row %(row)s: the CSV cannot be read (%(error)s).")
+                    % {"row": reader.line_num, "error": exc}
+                ]
+            }
+        ) from None
+
+
+def _check_columns(columns: list[str], required: Sequence[str], optional: Sequence[str]) -> None:
     missing = [c for c in required if c not in columns]
     if missing:
         raise ValidationError(
@@ -70,7 +91,6 @@ def _reader(text: str, required: Sequence[str], optional: Sequence[str]):
         raise ValidationError(
             {"file": [_("Row 1: unknown column(s) %(c)s.") % {"c": ", ".join(unknown)}]}
         )
-    return reader
 
 
 def parse_amount(raw: str, *, row: int, column: str = "amount") -> Decimal:

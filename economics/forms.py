@@ -197,7 +197,7 @@ class SharingForm(AriaMixin, forms.ModelForm):
         if raw:
             try:
                 rules = json.loads(raw)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 self.add_error("rules_json", _("Not valid JSON: %(e)s") % {"e": exc})
                 rules = []
         else:

@@ -279,7 +279,7 @@ def visit_openings(
     zone = agenda_zone(place)
     lo, hi = window_bounds()
     first = datetime.datetime.combine(day, datetime.time(), zone)
-    if not (lo <= first and first + DAY <= hi):
+    if not (lo <= first <= hi - DAY):  # not `first + DAY`: it overflows on 9999-12-31
         raise OutsideWindow(
             _("Dated hours are known from %(lo)s to %(hi)s.")
             % {

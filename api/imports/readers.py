@@ -169,6 +169,8 @@ def iter_json_array(path: Path) -> Iterator[Any]:
                         if len(buf) - pos < MAX_RECORD and more():
                             continue
                         raise fail(exc.msg, buf, exc.pos) from None
+                    except RecursionError:
+                        raise fail(_("a record is nested too deeply"), buf, pos) from None
                     # A number or literal cut at the chunk's end decodes too early.
                     if end >= len(buf) and more():
                         continue

@@ -65,3 +65,12 @@ def test_embed_bad_input_is_a_400_page(client, registry):
     response = client.get("/embed/?network=nope")
     assert response.status_code == 400
     assert frame_ancestors(response) == "*"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_visit_on_a_far_date_is_a_400_naming_the_window(client, registry, day):
+    response = client.get(
+        f"/lieux/mediatheque-jean-mace/agenda.ics?date={day}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert "Dated hours are known from" in response.content.decode()
