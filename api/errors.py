@@ -85,6 +85,24 @@ def error_body(code: str, message: str, fields=None, **extra) -> dict:
     return {"error": error}
 
 
+def refuse_unknown_parameters(request, accepted) -> None:
+    """400 naming the query parameters that are not understood, and those that are: a
+    misspelt filter must not silently answer everything."""
+    unknown = sorted(set(request.query_params) - set(accepted))
+    if unknown:
+        message = _("Unknown query parameter(s): %(unknown)s. Accepted: %(accepted)s.") % {
+            "unknown": ", ".join(unknown),
+            "accepted": ", ".join(sorted(accepted)),
+        }
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            message,
+            fields={name: [_("Unknown parameter.")] for name in unknown},
+            accepted=sorted(accepted),
+        )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         fields = django_validation_fields(exc)

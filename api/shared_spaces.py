@@ -14,9 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import token_of
-from api.errors import ApiError
+from api.errors import ApiError, refuse_unknown_parameters
 from economics import selectors
 from economics.filters import shared_space_query
+
+SHARED_SPACE_PARAMETERS = ("kind", "capacity", "day", "time", "lat", "lon", "radius_km", "format")
 
 
 class SharedSpaceSerializer(serializers.Serializer):
@@ -77,6 +79,7 @@ class SharedSpaceList(APIView):
         responses=SharedSpaceSerializer(many=True),
     )
     def get(self, request):
+        refuse_unknown_parameters(request, SHARED_SPACE_PARAMETERS)
         query, errors = shared_space_query(request.query_params)
         if errors:
             raise ApiError(

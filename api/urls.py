@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import docs_views, views
+from api import docs_views, root, views
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ router.register("networks", views.NetworkViewSet, basename="network")
 router.register("suggestions", views.SuggestionViewSet, basename="suggestion")
 
 urlpatterns = [
+    path("", root.ApiRoot.as_view(), name="root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs_views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", docs_views.RedocView.as_view(url_name="api:schema"), name="redoc"),

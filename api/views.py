@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from api import filters as api_filters
 from api import serializers as api_serializers
 from api.auth import token_of
-from api.errors import ApiError
+from api.errors import ApiError, refuse_unknown_parameters
 from api.idempotency import run_idempotent
 from api.models import PartnerToken, PlaceProviderAgreement
 from api.pagination import MAX_PAGE_SIZE, paginate
@@ -58,6 +58,7 @@ from services.models import Provider, ServiceKind, ServiceOffer
 
 CSV_BATCH = 500
 CALENDAR_DEFAULT_DAYS = 7
+LIST_PARAMETERS = ("cursor", "page_size", "format")
 
 PAGE_PARAMETERS = [
     OpenApiParameter(
@@ -138,6 +139,13 @@ class ApiViewSet(viewsets.GenericViewSet):
         if length > max_body():
             raise too_large()
         super().initial(request, *args, **kwargs)
+        if self.action == "list":
+            refuse_unknown_parameters(request, self.accepted_parameters())
+
+    def accepted_parameters(self) -> set[str]:
+        """Query parameters a list understands: its filters, pagination and format."""
+        filterset = getattr(self, "filterset_class", None)
+        return {*(filterset.base_filters if filterset else ()), *LIST_PARAMETERS}
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response) and response.status_code >= 400:

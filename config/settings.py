@@ -267,6 +267,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
+    "api.middleware.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

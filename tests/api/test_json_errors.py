@@ -1,0 +1,104 @@
+"""Every answer under /api/ is JSON, errors included: URL shapes that match no route, methods
+refused by plain views, unhandled exceptions, unknown query parameters; /api/v1/ lists
+where to start."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import include, path
+
+pytestmark = pytest.mark.django_db
+
+
+def _boom(request):
+    raise RuntimeError("an unexpected failure")
+
+
+# A URL configuration for one test: the project's, plus a view that fails.
+urlpatterns = [path("api/v1/boom/", _boom), path("", include("config.urls"))]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(settings):
+    cache.clear()
+    settings.API_RATE_LIMITS = {"anonymous": "1000/min", "partner": "5000/min"}
+
+
+def _error(response, status, code):
+    assert response.status_code == status, (response.status_code, response.content[:200])
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"]
+    return error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/places/not.a.uuid/",
+        "/api/v1/places/x/y/z/",
+        "/api/v1/no-such-resource/",
+        "/api/v1/exports/csv/extra/",
+        "/api/v2/",
+    ],
+)
+def test_paths_matching_no_route_answer_json_404(url):
+    _error(Client().get(url), 404, "not_found")
+
+
+def test_a_method_a_plain_view_refuses_answers_json_405():
+    response = Client().post("/api/v1/exports/csv/")
+    _error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+
+
+def test_an_unhandled_exception_answers_json_500(settings):
+    settings.ROOT_URLCONF = __name__
+    client = Client(raise_request_exception=False)
+    error = _error(client.get("/api/v1/boom/"), 500, "server_error")
+    assert "unexpected failure" not in error["message"]
+    # Outside the API the site's own error page stays.
+    assert not client.get("/no-such-page/")["Content-Type"].startswith("application/json")
+
+
+def test_the_root_links_to_the_resources_and_the_docs():
+    response = Client().get("/api/v1/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["resources"]["places"] == "http://testserver/api/v1/places/"
+    assert set(body["resources"]) >= {"places", "offers", "providers", "networks"}
+    assert body["docs"] == "http://testserver/api/v1/docs/"
+    assert body["schema"] == "http://testserver/api/v1/schema/"
+    assert "lmn-csv" in body["exports"]
+    for url in body["resources"].values():
+        if not url.endswith("/suggestions/"):
+            assert Client().get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("url", "unknown", "accepted"),
+    [
+        ("/api/v1/places/?lat=45.7&lon=4.8&radius=3", ["lat", "lon", "radius"], "near"),
+        ("/api/v1/places/?organisation=ville-de-lyon", ["organisation"], "q"),
+        ("/api/v1/offers/?q=caf", ["q"], "service_kind"),
+        ("/api/v1/providers/?sectors=social", ["sectors"], "sector"),
+        ("/api/v1/networks/?name=x", ["name"], "q"),
+        ("/api/v1/service-kinds/?page=2", ["page"], "page_size"),
+        ("/api/v1/shared-spaces/?radius=5", ["radius"], "radius_km"),
+    ],
+)
+def test_unknown_query_parameters_are_refused_naming_the_accepted_ones(url, unknown, accepted):
+    error = _error(Client().get(url), 400, "unknown_parameter")
+    assert sorted(error["fields"]) == unknown
+    assert accepted in error["accepted"] and accepted in error["message"]
+
+
+def test_known_parameters_still_work():
+    for url in (
+        "/api/v1/places/?near=45.76,4.85&radius_km=5&page_size=10&format=json",
+        "/api/v1/offers/?service_kind=caf&updated_since=2026-01-01T00:00:00Z",
+        "/api/v1/shared-spaces/?lat=45.76&lon=4.85&radius_km=5",
+    ):
+        assert Client().get(url).status_code == 200, url
