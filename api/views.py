@@ -653,7 +653,7 @@ def set_schedule(view: ApiViewSet, token: PartnerToken, *, place=None, offer=Non
                 **common,
             )
     except schedule_actions.StaleSchedule as exc:
-        raise view._stale(how, exc.messages[0], {"schedule_version": exc.current}) from None
+        raise view._stale(how, exc.messages[0], {"schedule_version": exc.version}) from None
     return serializer
 
 

@@ -34,6 +34,7 @@ from places.models import (
     Typology,
 )
 from places.signals import CLOCK_FIELDS, place_clock_changed
+from places.versioning import StaleRecord, check_version
 
 logger = logging.getLogger(__name__)
 
@@ -63,22 +64,8 @@ PLACE_FIELDS = (
 )
 
 
-class StaleVersion(ValidationError):
-    """Somebody saved the record since the version the editor started from."""
-
-    def __init__(self, *, current: Place, since: list[ChangeRecord]):
-        self.current = current
-        self.since = since
-        names = sorted({str(c.user or _("an import or the API")) for c in since})
-        super().__init__(
-            _(
-                "This place was changed by %(who)s while you were editing it "
-                "(now version %(version)s). Your input is kept below: review their "
-                "changes, then save again to apply yours."
-            ),
-            code="stale_version",
-            params={"who": ", ".join(names) or _("someone else"), "version": current.version},
-        )
+# The one conflict error of every versioned record (places.versioning); the old name stays.
+StaleVersion = StaleRecord
 
 
 def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
@@ -254,13 +241,18 @@ def place_create(
 
 def _lock_and_check(place: Place, expected_version: int | None) -> Place:
     current = Place.objects.select_for_update().get(pk=place.pk)
-    if expected_version is not None and current.version != expected_version:
-        since = list(
+    check_version(
+        kind="place",
+        current=current,
+        version=current.version,
+        expected=expected_version,
+        since=lambda: (
             ChangeRecord.objects.filter(place=current, version__gt=expected_version)
+            .exclude(target__startswith="schedule:")
             .select_related("user")
             .order_by("created_at", "id")
-        )
-        raise StaleVersion(current=current, since=since)
+        ),
+    )
     return current
 
 

@@ -29,6 +29,7 @@ from places.models import (
     Typology,
     WorkProfile,
 )
+from places.versioning import VersionField
 
 User = get_user_model()
 
@@ -96,7 +97,7 @@ class PlaceForm(ParseOnlyModelForm):
         required=False,
         help_text=_("Members of the organisation who keep this place up to date."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     class Meta:
         model = Place
@@ -294,7 +295,7 @@ class PlaceFilterForm(AccessibleFormMixin, forms.Form):
 class ConfirmForm(forms.Form):
     """A POST with nothing but the version the person saw."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -50,6 +50,10 @@ from places.models import (
     Suggestion,
     Typology,
 )
+from places.versioning import describe_change as _describe_change
+from places.versioning import field_label as _field_label
+from places.versioning import value_label as _value_label
+from places.versioning import version_required
 
 
 def staff_required(view):
@@ -250,7 +254,7 @@ def place_edit(request, public_id):
             actions.place_update(
                 place=place,
                 user=request.user,
-                expected_version=form.cleaned_data["version"] or place.version,
+                expected_version=form.cleaned_data["version"],
                 data=form.place_data(),
                 typologies=form.cleaned_data["typologies"],
                 networks=form.cleaned_data["networks"],
@@ -289,9 +293,10 @@ def _all_valid(form, profile_forms) -> bool:
 def _status_change(request, public_id, action, done_message):
     place = _editable_place(request, public_id)
     form = ConfirmForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
     try:
-        action(place=place, user=request.user, expected_version=version)
+        if not form.is_valid():
+            raise version_required()
+        action(place=place, user=request.user, expected_version=form.cleaned_data["version"])
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -329,63 +334,6 @@ def place_restore(request, public_id):
 
 
 # ---------------------------------------------------------------------------- history
-
-TARGET_MODELS = {"place": Place, **PROFILE_MODELS}
-
-
-def _field_label(target: str, name: str) -> str:
-    model = TARGET_MODELS.get(target)
-    if model is not None:
-        try:
-            return capfirst(str(model._meta.get_field(name).verbose_name))
-        except Exception:  # noqa: S110 - a field removed since the change was recorded
-            pass
-    return capfirst(name.replace("_", " "))
-
-
-def _value_label(target: str, name: str, value) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    model = TARGET_MODELS.get(target)
-    field = None
-    if model is not None:
-        try:
-            field = model._meta.get_field(name)
-        except Exception:  # noqa: S110 - see _field_label
-            field = None
-    if isinstance(value, list):
-        if field is not None and hasattr(field, "labels"):
-            return ", ".join(field.labels(value))
-        return ", ".join(str(v) for v in value)
-    if field is not None and getattr(field, "choices", None):
-        return str(dict(field.choices).get(value, value))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
-def _target_label(target: str) -> str:
-    model = TARGET_MODELS.get(target)
-    return capfirst(str(model._meta.verbose_name)) if model else target
-
-
-def _describe_change(record) -> dict:
-    fields = []
-    for name, old_new in record.changes.items():
-        if not (isinstance(old_new, list | tuple) and len(old_new) == 2):
-            continue
-        old = _value_label(record.target, name, old_new[0])
-        new = _value_label(record.target, name, old_new[1])
-        if old != new:  # a creation lists empty fields too: they say nothing
-            fields.append(
-                {"name": name, "label": _field_label(record.target, name), "old": old, "new": new}
-            )
-    return {
-        "record": record,
-        "target": _target_label(record.target),
-        "who": str(record.user) if record.user else _("an import or the API"),
-        "fields": sorted(fields, key=lambda f: f["label"]),
-    }
 
 
 @staff_required

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
 from places.timezones import place_zone
+from places.versioning import StaleRecord, check_version
 from scheduling.calendars import overseas_school_message, school_zone
 from scheduling.materialise import (
     clear_scope,
@@ -33,20 +35,8 @@ from scheduling.rules import rules_from_data
 from scheduling.school_holidays import SchoolCalendarNotCovered
 from services.models import ServiceOffer
 
-
-class StaleSchedule(ValidationError):
-    """Someone saved the schedule since the version the editor started from."""
-
-    def __init__(self, current: int):
-        self.current = current
-        super().__init__(
-            _(
-                "This schedule was changed by someone else meanwhile (now version %(v)s): "
-                "reload it and apply your change again."
-            )
-            % {"v": current},
-            code="stale",
-        )
+# The one conflict error of every versioned record (places.versioning); the old name stays.
+StaleSchedule = StaleRecord
 
 
 def _owner(place: Place | None, offer: ServiceOffer | None) -> tuple[Place, ServiceOffer | None]:
@@ -58,11 +48,23 @@ def _owner(place: Place | None, offer: ServiceOffer | None) -> tuple[Place, Serv
 def _locked_schedule(place, offer, expected_version: int | None) -> Schedule | None:
     lookup = {"offer": offer} if offer is not None else {"place": place}
     schedule = Schedule.objects.select_for_update().filter(**lookup).first()
-    if schedule is not None and expected_version is not None:
-        if schedule.version != expected_version:
-            raise StaleSchedule(schedule.version)
-    elif schedule is None and expected_version not in (None, 0):
-        raise StaleSchedule(0)
+    # A place or offer without hours yet is at version 0.
+    target = schedule.target if schedule else None
+    check_version(
+        kind="schedule",
+        current=schedule,
+        version=schedule.version if schedule else 0,
+        expected=expected_version,
+        since=lambda: (
+            ChangeRecord.objects.filter(
+                Q(target=target) | Q(target__startswith=f"{target}:exception:"),
+                place=place,
+                version__gt=expected_version,
+            )
+            .select_related("user")
+            .order_by("created_at", "id")
+        ),
+    )
     return schedule
 
 

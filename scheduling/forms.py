@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from places.versioning import VersionField
 from scheduling.models import Schedule, ScheduleException
 from scheduling.rules import KINDS, SEASONS
 
@@ -230,7 +231,7 @@ RuleFormSet = formset_factory(RuleForm, extra=1, can_delete=True)
 
 
 class HoursSettingsForm(AccessibleForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    version = VersionField()
     public_holidays = forms.ChoiceField(
         label=_("On public holidays"),
         choices=Schedule.PublicHolidays.choices,
@@ -351,7 +352,7 @@ class RulesEditor:
 
 
 class OsmForm(AccessibleForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    version = VersionField()
     osm_source = forms.CharField(
         label=_("Opening hours in OSM opening_hours format"),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
@@ -371,7 +372,7 @@ class OsmForm(AccessibleForm):
 
 
 class ExceptionForm(AccessibleForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    version = VersionField()
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=ScheduleException.Kind.choices,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from places import selectors as place_selectors
 from places.models import Place
+from places.versioning import describe_change, version_required
 from scheduling import actions, preview
 from scheduling.forms import ExceptionForm, OsmForm, RulesEditor
 from scheduling.ical import calendar_ics
@@ -174,17 +175,17 @@ def schedule_edit(request, public_id, offer_pk=None):
                 user=request.user,
                 text=text,
                 holiday_zone=zone,
-                expected_version=form.cleaned_data.get("version") or 0,
+                expected_version=form.cleaned_data["version"],
                 **_owner_kwargs(place, offer),
             )
         except actions.StaleSchedule as exc:
             data = request.POST.copy()
-            data["osm-version"] = str(exc.current)
+            data["osm-version"] = str(exc.version)
             form = OsmForm(data, prefix="osm")
             form.is_valid()
             form.add_error(None, exc.messages[0])
             form.add_aria()
-            context.update(osm_form=form, conflict=exc.messages[0])
+            context.update(osm_form=form, conflict=_conflict(exc))
             return _render(request, place, offer, schedule, status=409, **context)
         except ValidationError as exc:
             form.apply_errors(exc)
@@ -208,24 +209,28 @@ def schedule_edit(request, public_id, offer_pk=None):
             return _render(request, place, offer, schedule, **context)
         actions.schedule_set_rules(
             user=request.user,
-            expected_version=editor.version or 0,
+            expected_version=editor.version,
             **kwargs,
             **_owner_kwargs(place, offer),
         )
     except actions.StaleSchedule as exc:
         # Keep the person's input and move the version on: saving again applies it.
         data = request.POST.copy()
-        data["hours-version"] = str(exc.current)
+        data["hours-version"] = str(exc.version)
         editor = RulesEditor(data, schedule=schedule)
         editor.is_valid()
         editor.non_field_errors.append(exc.messages[0])
-        context.update(editor=editor, conflict=exc.messages[0])
+        context.update(editor=editor, conflict=_conflict(exc))
         return _render(request, place, offer, schedule, status=409, **context)
     except ValidationError as exc:
         editor.apply_errors(exc)
         return _render(request, place, offer, schedule, status=400, **context)
     messages.success(request, _("The opening hours were saved."))
     return redirect(_editor_url(place, offer))
+
+
+def _conflict(exc) -> dict:
+    return {"message": exc.messages[0], "changes": [describe_change(r) for r in exc.since]}
 
 
 @require_POST
@@ -245,12 +250,12 @@ def exception_add(request, public_id, offer_pk=None):
             actions.exception_add(
                 user=request.user,
                 schedule=schedule,
-                expected_version=form.cleaned_data.get("version") or 0,
+                expected_version=form.cleaned_data["version"],
                 **form.action_kwargs(),
             )
         except actions.StaleSchedule as exc:
             data = request.POST.copy()
-            data["exception-version"] = str(exc.current)
+            data["exception-version"] = str(exc.version)
             form = ExceptionForm(data, prefix="exception")
             form.is_valid()
             form.add_error(None, exc.messages[0])
@@ -276,12 +281,12 @@ def exception_remove(request, public_id, exception_pk, offer_pk=None):
         pk=exception_pk,
         **{"schedule__offer": offer} if offer else {"schedule__place": place},
     )
-    version = request.POST.get("version")
+    version = request.POST.get("version", "")
     try:
+        if not version.isdigit():
+            raise version_required()
         actions.exception_remove(
-            user=request.user,
-            exception=exception,
-            expected_version=int(version) if version and version.isdigit() else None,
+            user=request.user, exception=exception, expected_version=int(version)
         )
     except ValidationError as exc:
         for message in exc.messages:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
+from places.versioning import StaleRecord, check_version, last_records
 from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
 from services.signals import offer_changed
 
@@ -48,22 +49,8 @@ SERVICE_CATEGORY_FIELDS = ("slug", "name", "name_en", "position")
 NEED_WORD_FIELDS = ("phrase", "language", "kinds", "typologies")
 
 
-class StaleOffer(ValidationError):
-    """Somebody saved the offer since the version the editor started from."""
-
-    def __init__(self, *, current: ServiceOffer, since: list[ChangeRecord]):
-        self.current = current
-        self.since = since
-        names = sorted({str(c.user or _("an import or the API")) for c in since})
-        super().__init__(
-            _(
-                "This offer was changed by %(who)s while you were editing it "
-                "(now version %(version)s). Your input is kept below: review their "
-                "changes, then save again to apply yours."
-            ),
-            code="stale_version",
-            params={"who": ", ".join(names) or _("someone else"), "version": current.version},
-        )
+# The one conflict error of every versioned record (places.versioning); the old name stays.
+StaleOffer = StaleRecord
 
 
 def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -148,15 +135,17 @@ def _lock_and_check(offer: ServiceOffer, expected_version: int | None) -> Servic
         .select_related("place", "kind", "provider")
         .get(pk=offer.pk)
     )
-    if expected_version is not None and current.version != expected_version:
-        # Every write that changes an offer bumps its version by one and leaves one record.
-        missed = max(current.version - expected_version, 0)
-        since = list(
-            ChangeRecord.objects.filter(target=f"offer:{current.pk}")
-            .select_related("user")
-            .order_by("-created_at", "-id")[:missed]
-        )[::-1]
-        raise StaleOffer(current=current, since=since)
+    # Every write that changes an offer bumps its version by one and leaves one record.
+    check_version(
+        kind="offer",
+        current=current,
+        version=current.version,
+        expected=expected_version,
+        since=lambda: last_records(
+            ChangeRecord.objects.filter(target=f"offer:{current.pk}"),
+            current.version - expected_version,
+        ),
+    )
     return current
 
 

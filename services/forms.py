@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from places.models import Organisation, Typology
+from places.versioning import VersionField
 from services import selectors
 from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
 from services.thematiques import DATA_INCLUSION_THEMATIQUES
@@ -71,7 +72,7 @@ OFFER_FORM_FIELDS = [
 class OfferForm(ActionFormMixin, forms.Form):
     kind = GroupedKindField(label=_("Service"), queryset=ServiceKind.objects.none())
     provider = forms.ModelChoiceField(label=_("Provider"), queryset=Provider.objects.none())
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, offer: ServiceOffer | None = None, **kwargs):
         if offer is not None and "initial" not in kwargs:
@@ -100,6 +101,8 @@ class OfferForm(ActionFormMixin, forms.Form):
             ],
         ]
         self.fields["provider"].queryset = selectors.providers()
+        if offer is None:
+            del self.fields["version"]  # a new offer has no version yet
         self.add_aria()
 
     def action_data(self) -> dict:
@@ -112,7 +115,7 @@ class SuspendForm(ActionFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The offer is shown again to residents the day after."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,7 +125,7 @@ class SuspendForm(ActionFormMixin, forms.Form):
 class ConfirmForm(forms.Form):
     """A POST with nothing but the version the person saw."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
 class ProviderForm(ActionFormMixin, forms.Form):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from places import selectors as place_selectors
 from places.models import Place, Typology
+from places.versioning import describe_change, version_required
 from services import actions, selectors
 from services.forms import (
     ConfirmForm,
@@ -131,11 +132,14 @@ def offer_edit(request, public_id, pk):
             actions.offer_update(
                 offer=offer,
                 user=request.user,
-                expected_version=form.cleaned_data["version"] or offer.version,
+                expected_version=form.cleaned_data["version"],
                 data=form.action_data(),
             )
         except actions.StaleOffer as exc:
-            conflict = exc
+            conflict = {
+                "message": exc.messages[0],
+                "changes": [describe_change(r) for r in exc.since],
+            }
             # Keep the person's input and move the version on: saving again applies it.
             data = request.POST.copy()
             data["version"] = str(exc.current.version)
@@ -188,9 +192,10 @@ def offer_suspend(request, public_id, pk):
 
 def _status_change(request, place, offer, action, done_message):
     form = ConfirmForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
     try:
-        action(offer=offer, user=request.user, expected_version=version)
+        if not form.is_valid():
+            raise version_required()
+        action(offer=offer, user=request.user, expected_version=form.cleaned_data["version"])
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

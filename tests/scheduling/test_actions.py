@@ -93,7 +93,7 @@ def test_set_rules_records_history_and_materialises(scheduled):
 def test_stale_version_is_refused(scheduled, staff):
     with pytest.raises(ValidationError) as info:
         actions.schedule_set_rules(user=staff, place=scheduled, rules=[MON_FRI], expected_version=7)
-    assert info.value.code == "stale"
+    assert info.value.code == "stale_version"  # one conflict code for every record
 
 
 def test_closure_with_reason(scheduled, staff):
