@@ -30,6 +30,7 @@ from economics.models import (
 from economics.occupancy import month_summary
 from places.history import diff, record, snapshot
 from places.models import ChangeRecord, Place
+from places.versioning import check_version, last_records
 
 SPACE_FIELDS = (
     "name",
@@ -94,24 +95,49 @@ def space_create(*, user, place: Place, data: Mapping[str, Any], source: str = "
         place=place,
         target=f"space:{space.pk}",
         action=ChangeRecord.Action.CREATE,
-        changes=diff(None, snapshot(space, exclude=("place",))),
+        changes=diff(None, snapshot(space, exclude=("place", "version"))),
         user=user,
         source=source,
+        version=space.version,
     )
     return space
 
 
 @transaction.atomic
-def space_update(*, user, space: Space, data: Mapping[str, Any], source: str = "staff") -> Space:
-    """Change a space; the occupancy of months with attendance is computed again."""
+def space_update(
+    *,
+    user,
+    space: Space,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    source: str = "staff",
+) -> Space:
+    """Change a space if nobody saved it since `expected_version` (StaleRecord otherwise).
+
+    `expected_version=None` skips the check (imports). The occupancy of months with
+    attendance is computed again when the capacity changes.
+    """
     _unknown(data, SPACE_FIELDS)
     space = Space.objects.select_for_update().get(pk=space.pk)
-    before = snapshot(space, exclude=("place",))
+    check_version(
+        kind="space",
+        current=space,
+        version=space.version,
+        expected=expected_version,
+        since=lambda: (
+            ChangeRecord.objects.filter(target=f"space:{space.pk}", version__gt=expected_version)
+            .select_related("user")
+            .order_by("created_at", "id")
+        ),
+    )
+    before = snapshot(space, exclude=("place", "version"))
     for key, value in data.items():
         setattr(space, key, value)
     space.full_clean()
+    changes = diff(before, snapshot(space, exclude=("place", "version")))
+    if changes:
+        space.version += 1
     space.save()
-    changes = diff(before, snapshot(space, exclude=("place",)))
     record(
         place=space.place,
         target=f"space:{space.pk}",
@@ -119,6 +145,7 @@ def space_update(*, user, space: Space, data: Mapping[str, Any], source: str = "
         changes=changes,
         user=user,
         source=source,
+        version=space.version,
     )
     if "capacity" in changes:
         occupancy_refresh(place=space.place, months=_attendance_months(space.place))
@@ -217,7 +244,7 @@ def _build_lines(place: Place, year: int, scenario: str, lines: Sequence[Mapping
         except ValidationError as exc:
             _merge_errors(errors, key, exc)
             continue
-        line = BudgetLine(place=place, year=year, scenario=scenario, **data)
+        line = BudgetLine(place=place, year=year, scenario=scenario, **_one_funder(data))
         if isinstance(line.amount, Decimal) and line.amount < 0:
             errors.setdefault(f"{key}.amount", []).append(
                 _("Amounts are positive: a cost is a cost line, a revenue a revenue line.")
@@ -235,6 +262,28 @@ def _build_lines(place: Place, year: int, scenario: str, lines: Sequence[Mapping
     if errors:
         raise ValidationError(errors)
     return built
+
+
+def budget_version(*, place: Place, year: int, scenario: str) -> int:
+    """The version of one budget table: how many saves its history holds.
+
+    A budget is a set of lines with no row of its own; every save that changes it leaves
+    exactly one record, so counting them numbers the versions.
+    """
+    return ChangeRecord.objects.filter(place=place, target=f"budget:{year}:{scenario}").count()
+
+
+def _one_funder(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A provider run by an organisation funds as that organisation.
+
+    Otherwise the same funder would count twice in the funders' concentration and be
+    listed twice in the budget table (the provider and its organisation).
+    """
+    provider = data.get("funder_provider")
+    organisation = getattr(provider, "organisation", None)
+    if organisation is None or data.get("funder_organisation"):
+        return data
+    return {**data, "funder_provider": None, "funder_organisation": organisation}
 
 
 def _check_year_scenario(year, scenario) -> None:
@@ -261,16 +310,28 @@ def budget_set(
     year: int,
     scenario: str,
     lines: Sequence[Mapping[str, Any]],
+    expected_version: int | None = None,
     source: str = "staff",
 ) -> list[BudgetLine]:
     """Replace the budget of a place for a year and scenario by `lines` (all or nothing).
 
     Each line: direction, category, amount (Decimal, EUR, not negative), optional
-    funder_provider or funder_organisation, label, visibility, note.
+    funder_provider or funder_organisation, label, visibility, note. The editor passes
+    the `budget_version` it started from (StaleRecord if another save came between);
+    imports that replace the budget on purpose pass None.
     """
     _check_year_scenario(year, scenario)
     built = _build_lines(place, year, scenario, lines)
     Place.objects.select_for_update().filter(pk=place.pk).first()
+    history = ChangeRecord.objects.filter(place=place, target=f"budget:{year}:{scenario}")
+    version = budget_version(place=place, year=year, scenario=scenario)
+    check_version(
+        kind="budget",
+        current=None,
+        version=version,
+        expected=expected_version,
+        since=lambda: last_records(history, version - expected_version),
+    )
     existing = list(BudgetLine.objects.filter(place=place, year=year, scenario=scenario))
     before = _budget_summary(existing)
     BudgetLine.objects.filter(pk__in=[line.pk for line in existing]).delete()

@@ -11,9 +11,12 @@ import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
+from babel.numbers import format_percent
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from economics.numbers import current_locale, format_amount
 
 # Colour-blind-safe palette (Okabe–Ito) with hatch patterns as a second cue.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000"]
@@ -25,11 +28,11 @@ def _num(value) -> str:
         return "—"
     if isinstance(value, float):
         value = Decimal(str(round(value, 2)))
-    return f"{Decimal(value):,.2f}".replace(",", "\u202f")
+    return format_amount(value)
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{float(value) * 100:.0f} %"
+    return "—" if value is None else format_percent(float(value), locale=current_locale())
 
 
 def _spare(offered: float, used: float) -> str:

@@ -293,15 +293,41 @@ def read_attendance(data: bytes | str, place: Place) -> list[tuple[int, dict]]:
     return out
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """A CSV download (UTF-8 with BOM so spreadsheets read accents; decimal points)."""
+CSV_LOCALES = ("en", "fr")
+
+
+def csv_locale(request) -> str:
+    """The CSV flavour asked for with `?locale=fr|en`; points and commas by default."""
+    value = request.GET.get("locale", "")
+    return value if value in CSV_LOCALES else "en"
+
+
+def _cell(value, locale: str):
+    if value is None:
+        return ""
+    if locale == "fr" and isinstance(value, Decimal | float):
+        # The figure as stored, decimal comma, no thousands separator: French spreadsheets
+        # read "1500,50" as a number (and "1 500,50" as text).
+        return str(value).replace(".", ",")
+    return value
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence], *, locale: str = "en"
+) -> HttpResponse:
+    """A CSV download, UTF-8 with BOM so spreadsheets read accents.
+
+    `locale="en"` (the default, for programs and English spreadsheets): commas between
+    cells, decimal points. `locale="fr"`: semicolons between cells, decimal commas, which is
+    what French spreadsheets expect.
+    """
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv.writer(response, delimiter=";" if locale == "fr" else ",")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v, locale) for v in row])
     return response
 
 

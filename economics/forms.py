@@ -15,7 +15,9 @@ from economics.models import (
     Space,
     Visibility,
 )
+from economics.numbers import format_amount, parse_decimal
 from places.models import Organisation
+from places.versioning import VersionField
 from services.models import Audience, Provider, ServiceKind
 
 WEEKDAYS = [
@@ -27,6 +29,34 @@ WEEKDAYS = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+
+
+class AmountField(forms.DecimalField):
+    """A decimal typed the French or the English way (see economics.numbers.parse_decimal).
+
+    A text input, not type=number: browsers' number inputs drop or refuse a decimal comma
+    depending on their own language, which is how `1500,50` became 150050.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            value = parse_decimal(value)
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        # Shown the reader's way; an unparsed string (the person's input) is kept as typed.
+        if value is None or isinstance(value, str):
+            return value
+        return format_amount(value, places=self.decimal_places or 0)
 
 
 class AriaMixin:
@@ -47,7 +77,7 @@ class YearForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
 
 
-class BudgetLineForm(forms.Form):
+class BudgetLineForm(AriaMixin, forms.Form):
     direction = forms.ChoiceField(label=_("Cost or revenue"), choices=BudgetLine.Direction.choices)
     category = forms.ChoiceField(
         label=_("Category"),
@@ -56,9 +86,7 @@ class BudgetLineForm(forms.Form):
             (_("Revenues"), RevenueCategory.choices),
         ],
     )
-    amount = forms.DecimalField(
-        label=_("Amount (EUR)"), max_digits=12, decimal_places=2, min_value=0
-    )
+    amount = AmountField(label=_("Amount (EUR)"), max_digits=12, decimal_places=2, min_value=0)
     funder = forms.ChoiceField(label=_("Funder or partner"), required=False)
     label = forms.CharField(label=_("Label"), max_length=200, required=False)
     visibility = forms.ChoiceField(
@@ -66,9 +94,23 @@ class BudgetLineForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False)
 
+    # What a person types into a row; the selects always send a value, so a row is blank
+    # when none of these holds anything.
+    TYPED = ("amount", "funder", "label", "note")
+
     def __init__(self, *args, funders=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["funder"].choices = [("", "—")] + list(funders)
+
+    def is_blank(self) -> bool:
+        if not self.is_bound:
+            return False
+        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.TYPED)
+
+    def has_changed(self) -> bool:
+        # A blank row (a spare one, or a line emptied on purpose) is ignored, never
+        # "this field is required".
+        return False if self.is_blank() else super().has_changed()
 
     def line(self) -> dict:
         data = dict(self.cleaned_data)
@@ -90,11 +132,12 @@ class BaseLineFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"funders": self.funders}
+        # Every row may be left blank: an emptied existing line is dropped like a spare row.
+        return {"funders": self.funders, "empty_permitted": True}
 
     @property
     def empty_form(self):
-        return self.form(
+        form = self.form(
             auto_id=self.auto_id,
             prefix=self.add_prefix("__prefix__"),
             empty_permitted=True,
@@ -102,6 +145,8 @@ class BaseLineFormSet(forms.BaseFormSet):
             funders=self.funders,
             renderer=self.renderer,
         )
+        self.add_fields(form, None)  # the "Delete" column too
+        return form
 
 
 BudgetFormSet = forms.formset_factory(
@@ -109,11 +154,26 @@ BudgetFormSet = forms.formset_factory(
 )
 
 
+class VersionForm(forms.Form):
+    """The version of the budget table the editor started from."""
+
+    version = VersionField()
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
 
 
 class SpaceForm(AriaMixin, forms.ModelForm):
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["version"]  # a new space has no version yet
+        elif not self.is_bound:
+            self.initial["version"] = self.instance.version
+
     class Meta:
         model = Space
         fields = [
@@ -126,6 +186,7 @@ class SpaceForm(AriaMixin, forms.ModelForm):
             "description",
             "visibility",
         ]
+        field_classes = {"area_m2": AmountField}
 
 
 class SharingForm(AriaMixin, forms.ModelForm):
@@ -172,6 +233,7 @@ class SharingForm(AriaMixin, forms.ModelForm):
             "active",
             "visibility",
         ]
+        field_classes = {"price": AmountField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,7 +287,7 @@ class AttendanceForm(forms.Form):
     )
     visits = forms.IntegerField(label=_("Visits"), min_value=0, initial=0)
     uses = forms.IntegerField(label=_("Uses"), min_value=0, initial=0)
-    hours_used = forms.DecimalField(
+    hours_used = AmountField(
         label=_("Capacity-hours used"),
         min_value=0,
         max_digits=10,

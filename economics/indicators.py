@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from economics.models import OWN_REVENUES, PUBLIC_REVENUES
+from economics.numbers import format_amount, format_number
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -102,7 +103,7 @@ def hhi(amounts: Iterable[Decimal]) -> Decimal | None:
 
 
 def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value.quantize(CENT):,.2f}".replace(",", " ")
+    return "—" if value is None else format_amount(value.quantize(CENT))
 
 
 def values(
@@ -239,7 +240,7 @@ def compute(
             known["cost_per_open_hour"],
             "EUR/h",
             _("total costs ÷ hours open in the year (calendar, closures removed)"),
-            f"{m(t.costs)} ÷ {hours}" if hours is not None else "",
+            f"{m(t.costs)} ÷ {format_number(hours)}" if hours is not None else "",
         ),
         Indicator(
             "cost_per_visit",
@@ -247,7 +248,7 @@ def compute(
             known["cost_per_visit"],
             "EUR/visit",
             _("total costs ÷ visits recorded in the year"),
-            f"{m(t.costs)} ÷ {visits}" if visits is not None else "",
+            f"{m(t.costs)} ÷ {format_number(visits)}" if visits is not None else "",
         ),
         Indicator(
             "occupancy",

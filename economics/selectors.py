@@ -89,10 +89,27 @@ def budget_years(place: Place) -> list[int]:
     return sorted(set(BudgetLine.objects.filter(place=place).values_list("year", flat=True)))
 
 
+def latest_budget_year(places: QuerySet[Place]) -> int | None:
+    """The latest year with actual budget lines among `places` (or with any line at all).
+
+    Economics pages open on it, never on an empty year.
+    """
+    lines = BudgetLine.objects.filter(place__in=places)
+    actual = lines.filter(scenario=BudgetLine.Scenario.ACTUAL).aggregate(y=Max("year"))["y"]
+    return actual or lines.aggregate(y=Max("year"))["y"]
+
+
 def funder_choices() -> list[tuple[str, str]]:
-    """("provider:<slug>" | "organisation:<slug>", name) for the budget table."""
+    """("provider:<slug>" | "organisation:<slug>", name) for the budget table, each once.
+
+    A provider run by an organisation funds as that organisation (see
+    economics.actions._one_funder), so it is not listed apart.
+    """
     providers = [
-        (f"provider:{slug}", name) for slug, name in Provider.objects.values_list("slug", "name")
+        (f"provider:{slug}", name)
+        for slug, name in Provider.objects.filter(organisation__isnull=True).values_list(
+            "slug", "name"
+        )
     ]
     organisations = [
         (f"organisation:{slug}", name)

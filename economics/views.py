@@ -27,11 +27,13 @@ from economics.forms import (
     SharingForm,
     SpaceForm,
     UploadForm,
+    VersionForm,
 )
 from economics.models import BudgetLine, SharingOffer, Space
 from economics.occupancy import next_month, report
 from places import selectors as place_selectors
 from places.models import Place
+from places.versioning import StaleRecord, describe_change
 
 
 def day_names() -> list[str]:
@@ -104,7 +106,7 @@ def _pct(value) -> str:
 def place_economics(request, public_id):
     place = _visible_place(request, public_id)
     years = selectors.budget_years(place)
-    year = _year(request, years[-1] if years else None)
+    year = _year(request, selectors.latest_budget_year(Place.objects.filter(pk=place.pk)))
     month = _month(request)
     economics = selectors.place_economics(place, year)
     peers = selectors.peer_comparison(place, year)
@@ -141,12 +143,14 @@ def place_economics(request, public_id):
                 ]
                 for line in lines
             ),
+            locale=csv_io.csv_locale(request),
         )
     if export == "indicators":
         return csv_io.csv_response(
             f"{slug}-indicators-{year}.csv",
             ["indicator", "value", "unit", "formula", "worked"],
             ([i.key, i.value, i.unit, i.formula, i.worked] for i in economics.indicators.values()),
+            locale=csv_io.csv_locale(request),
         )
     if export == "peers":
         return csv_io.csv_response(
@@ -164,6 +168,7 @@ def place_economics(request, public_id):
                 ]
                 for r in peers["rows"]
             ),
+            locale=csv_io.csv_locale(request),
         )
     if export == "occupancy":
         return csv_io.csv_response(
@@ -189,6 +194,7 @@ def place_economics(request, public_id):
                 ["month", b.key, b.open_hours, b.offered, b.used, b.rate, b.spare]
                 for b in occupancy.months
             ],
+            locale=csv_io.csv_locale(request),
         )
     if export == "heatmap":
         return csv_io.csv_response(
@@ -199,6 +205,7 @@ def place_economics(request, public_id):
                 for d in range(7)
                 for h in range(24)
             ),
+            locale=csv_io.csv_locale(request),
         )
     if export == "spaces":
         return csv_io.csv_response(
@@ -230,6 +237,7 @@ def place_economics(request, public_id):
                 ]
                 for s in spaces
             ),
+            locale=csv_io.csv_locale(request),
         )
     budget_rows = {}
     for line in lines:
@@ -286,9 +294,14 @@ def budget_edit(request, public_id, year: int, scenario: str):
     if scenario not in BudgetLine.Scenario.values or not 2000 <= year <= 2100:
         raise PermissionDenied(_("Unknown budget."))
     funders = selectors.funder_choices()
+    conflict = None
     if request.method == "POST":
         formset = BudgetFormSet(request.POST, funders=funders)
-        if formset.is_valid():
+        version_form = VersionForm(request.POST)
+        if not version_form.is_valid():
+            formset.is_valid()
+            status = 400
+        elif formset.is_valid():
             lines = [
                 form.line()
                 for form in formset.forms
@@ -296,8 +309,21 @@ def budget_edit(request, public_id, year: int, scenario: str):
             ]
             try:
                 actions.budget_set(
-                    user=request.user, place=place, year=year, scenario=scenario, lines=lines
+                    user=request.user,
+                    place=place,
+                    year=year,
+                    scenario=scenario,
+                    lines=lines,
+                    expected_version=version_form.cleaned_data["version"],
                 )
+            except StaleRecord as exc:
+                # Keep the person's table and move the version on: saving again applies it.
+                version_form = VersionForm(_with_version(request.POST, exc.version))
+                version_form.is_valid()
+                conflict = {
+                    "message": exc.messages[0],
+                    "changes": [describe_change(r) for r in exc.since],
+                }
             except ValidationError as exc:
                 formset_errors = exc.message_dict
                 changed = [
@@ -317,7 +343,7 @@ def budget_edit(request, public_id, year: int, scenario: str):
             else:
                 messages.success(request, _("The budget was saved."))
                 return redirect(f"{_place_url(place)}?year={year}")
-        status = 400
+        status = 409 if conflict else 400
     else:
         initial = [
             {
@@ -332,7 +358,12 @@ def budget_edit(request, public_id, year: int, scenario: str):
             for line in selectors.budget_lines(place, year=year, scenario=scenario)
         ]
         formset = BudgetFormSet(initial=initial, funders=funders)
+        version_form = VersionForm(
+            initial={"version": actions.budget_version(place=place, year=year, scenario=scenario)}
+        )
         status = 200
+    for form in formset.forms:
+        form.add_aria()
     return render(
         request,
         "manage/economics/budget_form.html",
@@ -342,9 +373,17 @@ def budget_edit(request, public_id, year: int, scenario: str):
             "scenario": scenario,
             "scenario_label": BudgetLine.Scenario(scenario).label,
             "formset": formset,
+            "version_form": version_form,
+            "conflict": conflict,
         },
         status=status,
     )
+
+
+def _with_version(post, version: int):
+    data = post.copy()
+    data["version"] = str(version)
+    return data
 
 
 def _place_url(place: Place) -> str:
@@ -431,13 +470,27 @@ def space_edit(request, public_id, pk: int | None = None):
     place = _editable_place(request, public_id)
     space = get_object_or_404(Space, place=place, pk=pk) if pk else None
     form = SpaceForm(request.POST or None, instance=space or Space(place=place))
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in SpaceForm.Meta.fields}
         try:
             if space is None:
                 actions.space_create(user=request.user, place=place, data=data)
             else:
-                actions.space_update(user=request.user, space=space, data=data)
+                actions.space_update(
+                    user=request.user,
+                    space=space,
+                    data=data,
+                    expected_version=form.cleaned_data["version"],
+                )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            form = SpaceForm(_with_version(request.POST, exc.version), instance=space)
+            form.is_valid()
+            conflict = {
+                "message": exc.messages[0],
+                "changes": [describe_change(r) for r in exc.since],
+            }
         except ValidationError as exc:
             form.apply_errors(exc.message_dict)
         else:
@@ -447,8 +500,8 @@ def space_edit(request, public_id, pk: int | None = None):
     return render(
         request,
         "manage/economics/space_form.html",
-        {"place": place, "space": space, "form": form},
-        status=400 if request.method == "POST" else 200,
+        {"place": place, "space": space, "form": form, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 
@@ -507,8 +560,8 @@ def sharing_edit(request, public_id, pk: int):
 @staff_required
 @require_GET
 def dashboard(request):
-    year = _year(request)
     places = place_selectors.visible_places(request.user).exclude(status=Place.Status.ARCHIVED)
+    year = _year(request, selectors.latest_budget_year(places))
     data = selectors.dashboard(places, year)
     export = request.GET.get("export")
     group_header = ["group", "places", "with_budget", "costs_eur", "revenues_eur", "balance_eur",
@@ -534,7 +587,10 @@ def dashboard(request):
 
     if export in ("profile", "typology", "commune"):
         return csv_io.csv_response(
-            f"economics-{export}-{year}.csv", group_header, group_rows(data[f"by_{export}"])
+            f"economics-{export}-{year}.csv",
+            group_header,
+            group_rows(data[f"by_{export}"]),
+            locale=csv_io.csv_locale(request),
         )
     families = list(selectors.REVENUE_FAMILIES)
     if export == "revenue_mix":
@@ -542,12 +598,14 @@ def dashboard(request):
             f"economics-revenue-mix-{year}.csv",
             ["typology", *families],
             ([m["label"], *(m["values"][f] for f in families)] for m in data["revenue_mix"]),
+            locale=csv_io.csv_locale(request),
         )
     if export == "balances":
         return csv_io.csv_response(
             "economics-balances.csv",
             ["year", "costs_eur", "revenues_eur", "balance_eur"],
             ([y["year"], y["costs"], y["revenues"], y["balance"]] for y in data["balances"]),
+            locale=csv_io.csv_locale(request),
         )
     if export == "heatmap":
         return csv_io.csv_response(
@@ -563,6 +621,7 @@ def dashboard(request):
                 for d in range(7)
                 for h in range(24)
             ),
+            locale=csv_io.csv_locale(request),
         )
     family_labels = {
         "public": _("Public subsidies"),
@@ -656,6 +715,7 @@ def coverage(request):
                     ]
                     for r in result["rows"]
                 ),
+                locale=csv_io.csv_locale(request),
             )
     return render(
         request,

@@ -52,8 +52,12 @@ def test_viewer_reads_but_does_not_write(fablab, meeting_room, viewer_client):
     assert post.status_code == 403
 
 
-def _budget_post(lines):
-    data = {"form-TOTAL_FORMS": str(len(lines)), "form-INITIAL_FORMS": "0"}
+def _budget_post(lines, version=0):
+    data = {
+        "form-TOTAL_FORMS": str(len(lines)),
+        "form-INITIAL_FORMS": "0",
+        "version": str(version),
+    }
     for i, line in enumerate(lines):
         for key, value in {"visibility": "staff", **line}.items():
             data[f"form-{i}-{key}"] = value
@@ -89,7 +93,7 @@ def test_admin_enters_budget_and_attendance_then_reads_indicators_and_alerts(
         assert response.status_code == 302, response.content.decode()[:2000]
     bad = admin_client_.post(
         reverse("economics:budget_edit", args=[pid, 2025, "actual"]),
-        _budget_post([{"direction": "cost", "category": "training", "amount": "5"}]),
+        _budget_post([{"direction": "cost", "category": "training", "amount": "5"}], version=1),
     )
     assert bad.status_code == 400 and "is not a cost category" in bad.content.decode()
     response = admin_client_.post(
