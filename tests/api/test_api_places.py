@@ -521,6 +521,24 @@ def test_provider_writes_its_offers_at_accepting_places(api, tokens, organisatio
     assert ChangeRecord.objects.filter(
         source=f"api:{token.prefix}", target__startswith="schedule"
     ).exists()
+    # Without a version (body or If-Match) an offer or its hours are never overwritten.
+    for method, path, body_ in (
+        (api.patch, url, {"description": "Écrasé"}),
+        (api.put, f"{url}schedule/", {"rules": MORNINGS}),
+    ):
+        refused = method(path, body_, content_type="application/json", **bearer(raw))
+        assert refused.status_code == 428, refused.content
+        assert refused.json()["error"]["code"] == "version_required"
+    stale = api.put(
+        f"{url}schedule/",
+        {"rules": MORNINGS, "version": 0},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "stale_version"
+    assert stale.json()["error"]["current"] == {"schedule_version": 1}
+    assert ServiceOffer.objects.get(pk=offer_id).description == "Sur place"
     other = ServiceOfferFactory(place=place)
     response = api.patch(
         f"/api/v1/offers/{other.pk}/", {"description": "x", "version": 1},
