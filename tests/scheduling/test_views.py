@@ -345,6 +345,17 @@ def test_stale_version_keeps_input_and_says_so(saved, place, admin_client_):
     assert Schedule.objects.get(place=place).rules[0]["days"] == [5]
 
 
+def test_hours_posted_without_their_version_are_refused(saved, place, admin_client_, english):
+    data = _grid(day_5="10:00-12:00")
+    data.pop("hours-version")
+    response = admin_client_.post(_url(place), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "does not say which version you started from" in html
+    assert 'value="10:00-12:00"' in html  # the input is kept
+    assert Schedule.objects.get(place=place).version == saved.version
+
+
 def test_add_another_rule_without_javascript(place, admin_client_):
     response = admin_client_.post(_url(place), {**_grid(day_0="09:00-12:00"), "op": "add_rule"})
     assert response.status_code == 200
