@@ -148,6 +148,12 @@ VARIABLES = [
         "Sender of outgoing emails.",
     ),
     Var(
+        "SITE_URL",
+        "http://localhost:8000",
+        _url,
+        "Public address of the site, for links in emails sent outside a request (cron).",
+    ),
+    Var(
         "SECURE_SSL_REDIRECT",
         None,
         parse_bool,
@@ -347,6 +353,9 @@ EMAIL_HOST_PASSWORD = ENV["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = ENV["EMAIL_USE_TLS"]
 DEFAULT_FROM_EMAIL = ENV["DEFAULT_FROM_EMAIL"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = ENV["SITE_URL"]
+# A reminder's confirmation link works this many days (places.freshness).
+REMINDER_LINK_DAYS = 14
 
 # HTTPS hardening: on by default in production (DEBUG off), each overridable.
 SECURE_SSL_REDIRECT = (

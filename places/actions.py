@@ -13,13 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from places import emails
 from places.history import _plain, diff, record, snapshot
 from places.models import (
     PROFILE_MODELS,
@@ -464,12 +464,40 @@ def membership_remove(*, membership: Membership, user) -> None:
 
 
 @transaction.atomic
+def organisation_create(*, user, slug: str, name: str, kind: str) -> Organisation:
+    """Create an organisation (a city, an intercommunality...) that catalogues places."""
+    organisation = Organisation(slug=slug, name=name, kind=kind)
+    try:
+        organisation.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    organisation.save()
+    record(
+        place=None,
+        target=f"organisation:{organisation.slug}",
+        action=ChangeRecord.Action.CREATE,
+        changes={"name": [None, name], "kind": [None, kind]},
+        user=user,
+        source="staff",
+    )
+    return organisation
+
+
+@transaction.atomic
 def person_invite(
-    *, organisation: Organisation, user, username: str, email: str, role: str
+    *,
+    organisation: Organisation,
+    user,
+    username: str,
+    email: str,
+    role: str,
+    send_invitation: bool = True,
 ) -> Membership:
     """Add a person to an organisation, creating their account if it does not exist.
 
-    A new account has no usable password: the person sets one through the reset link.
+    A person without a usable password (a new account) is emailed an invitation, once
+    the membership is saved, with a single-use link to choose one; the returned
+    membership's `invitation_sent` says whether it was.
     """
     person = User.objects.filter(username=username).first()
     if person is None:
@@ -480,7 +508,13 @@ def person_invite(
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from None
         person.save()
-    return membership_set(organisation=organisation, user=user, person=person, role=role)
+    membership = membership_set(organisation=organisation, user=user, person=person, role=role)
+    membership.invitation_sent = (
+        send_invitation and bool(person.email) and not person.has_usable_password()
+    )
+    if membership.invitation_sent:
+        transaction.on_commit(lambda: emails.send_invitation(membership, inviter=user))
+    return membership
 
 
 # -------------------------------------------------------------------------- suggestions
@@ -576,6 +610,7 @@ def suggestion_submit(
     if errors:
         raise ValidationError(errors)
     suggestion.save()
+    transaction.on_commit(lambda: emails.notify_new_suggestion(suggestion))
     return suggestion
 
 
@@ -686,11 +721,9 @@ def _send_outcome(suggestion: Suggestion) -> None:
     language = suggestion.language or settings.LANGUAGE_CODE
     with translation.override(language):
         subject, body = _outcome_message(suggestion)
-        try:
-            send_mail(subject, body, None, [suggestion.email])
-        except Exception:
-            # The decision is saved; a mail server failure must not turn it into an error.
-            logger.exception("Could not email the outcome of suggestion %s", suggestion.pk)
+        # The decision is saved; a mail server failure must not turn it into an error
+        # (emails.send logs it, and records an address the server refuses).
+        emails.send(to=suggestion.email, subject=subject, body=body)
 
 
 def _outcome_message(suggestion: Suggestion) -> tuple[str, str]:
@@ -710,5 +743,4 @@ def _outcome_message(suggestion: Suggestion) -> tuple[str, str]:
             "Thank you for your suggestion about “%(name)s”. It was not accepted, for this "
             "reason:\n\n%(reason)s"
         ) % {"name": name, "reason": suggestion.reason}
-    footer = _("Lieux partagés: the registry of the city's shared places.")
-    return subject, f"{body}\n\n-- \n{footer}\n"
+    return subject, body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 import uuid
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from places.fields import MultipleChoiceField
@@ -65,8 +67,23 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("organisation"),
     )
+
+    class SuggestionEmails(models.TextChoices):
+        IMMEDIATE = "immediate", _("One email per suggestion")
+        DAILY = "daily", _("A daily digest")
+        NONE = "none", _("No email")
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # How this person hears of residents' suggestions in this organisation.
+    suggestion_emails = models.CharField(
+        _("emails about suggestions"),
+        max_length=10,
+        choices=SuggestionEmails.choices,
+        default=SuggestionEmails.IMMEDIATE,
+    )
+    # The last daily digest sent: the next one lists the suggestions that came after it.
+    digest_sent_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -161,6 +178,10 @@ class Network(models.Model):
         return self.name
 
 
+# How often a place's information should be checked, when nobody chose (days).
+DEFAULT_UPDATE_EVERY_DAYS = 180
+
+
 class Place(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -171,6 +192,11 @@ class Place(models.Model):
         EXISTING = "existing", _("Existing place that becomes shared")
         CREATED = "created", _("Place transformed or created for sharing")
         RECONQUERED = "reconquered", _("Place reconquered by residents")
+
+    class VerificationMethod(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        VISIT = "visit", _("Visit")
+        SELF_SERVICE = "self_service", _("Confirmed by the place (self-service)")
 
     class Wheelchair(models.TextChoices):
         UNKNOWN = "", _("Unknown")
@@ -259,6 +285,37 @@ class Place(models.Model):
         verbose_name=_("managers"),
     )
 
+    # Freshness: when somebody last confirmed the information, who and how, and how often
+    # it should be confirmed. Written by places.freshness, never by the edit form.
+    verified_at = models.DateTimeField(_("last verified"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("verified by"),
+    )
+    verification_method = models.CharField(
+        _("verification method"),
+        max_length=20,
+        choices=VerificationMethod.choices,
+        blank=True,
+        editable=False,
+    )
+    update_every_days = models.PositiveSmallIntegerField(
+        _("update frequency (days)"),
+        default=DEFAULT_UPDATE_EVERY_DAYS,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+        editable=False,
+    )
+    # The day the information is due for a check: last verification (or creation) plus
+    # the frequency. Kept in step by save() so that lists filter and sort on one column.
+    verification_due_on = models.DateField(
+        _("verification due on"), null=True, blank=True, editable=False, db_index=True
+    )
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -292,6 +349,10 @@ class Place(models.Model):
         self.search_text = normalize_text(
             " ".join(filter(None, [self.name, self.short_description, self.commune, self.address]))
         )
+        self.verification_due_on = self.compute_verification_due_on()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "verification_due_on" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "verification_due_on"]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -311,6 +372,13 @@ class Place(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    def compute_verification_due_on(self) -> datetime.date:
+        """The last check (or the creation, or today) plus the expected update frequency."""
+        since = self.verified_at or self.created_at or django_timezone.now()
+        return django_timezone.localdate(since) + datetime.timedelta(
+            days=self.update_every_days or DEFAULT_UPDATE_EVERY_DAYS
+        )
 
     @property
     def zone_name(self) -> str:
@@ -576,3 +644,78 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Reminder(models.Model):
+    """A request sent to a place's manager to confirm or correct its information.
+
+    One per place, address and period (the day the place fell due), so a daily cron run
+    never sends the same reminder twice; a renewal (the person asked for a new link) is
+    the only other reminder allowed in the period. The emailed link is signed and
+    expires (places.freshness); `used_at` makes it single-use.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        BOUNCED = "bounced", _("Refused by the mail server")
+        FAILED = "failed", _("Not sent (mail server error)")
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    email = models.EmailField(_("email"))
+    due_on = models.DateField(_("period"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    error = models.TextField(_("error"), blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    renewal_of = models.OneToOneField(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="renewal"
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "email", "due_on"],
+                condition=models.Q(renewal_of__isnull=True),
+                name="one_reminder_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} -> {self.email} ({self.due_on})"
+
+
+class BouncedAddress(models.Model):
+    """An address the mail server refused: nothing more is sent to it until staff clear it."""
+
+    email = models.EmailField(_("email"), unique=True)
+    error = models.TextField(_("error"), blank=True)
+    first_bounced_at = models.DateTimeField(_("first refused at"), auto_now_add=True)
+    last_bounced_at = models.DateTimeField(_("last refused at"), auto_now=True)
+    count = models.PositiveIntegerField(_("times refused"), default=1)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("refused address")
+        verbose_name_plural = _("refused addresses")
+
+    def __str__(self) -> str:
+        return self.email
