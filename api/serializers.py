@@ -133,6 +133,7 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     distance_km = serializers.SerializerMethodField()
     updated_at = serializers.SerializerMethodField()
+    last_verified = serializers.SerializerMethodField()
 
     class Meta:
         model = Place
@@ -167,6 +168,7 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
             "distance_km",
             "version",
             "updated_at",
+            "last_verified",
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -235,6 +237,18 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_updated_at(self, place):
         return iso(place.updated_at)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "When somebody last confirmed the place's information (by phone, "
+            "visit, or the place itself from a reminder); null if never.",
+        }
+    )
+    def get_last_verified(self, place):
+        return iso(place.verified_at) if place.verified_at else None
 
 
 def _has_related(instance, name: str) -> bool:

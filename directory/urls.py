@@ -35,3 +35,11 @@ urlpatterns += [
 from directory import spaces  # noqa: E402
 
 urlpatterns += [_path("espaces/", spaces.shared_spaces, name="shared_spaces")]
+
+# Reminder links: confirm or correct a place without signing in (directory/verify.py).
+from directory import verify  # noqa: E402
+
+urlpatterns += [
+    _path("verifier/<str:token>/", verify.verify, name="verify"),
+    _path("verifier/<str:token>/nouveau-lien/", verify.verify_renew, name="verify_renew"),
+]

@@ -14,10 +14,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.utils import ErrorDict
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from places import ratelimits
 from places.actions import PLACE_FIELDS
+from places.freshness import FREQUENCY_CHOICES
 from places.models import (
     CreationProfile,
     MediationProfile,
@@ -429,4 +431,15 @@ class SuggestionFilterForm(forms.Form):
         label=_("Status"),
         choices=[("", _("All"))] + list(Suggestion.Status.choices),
         required=False,
+    )
+
+
+class VerifyForm(AccessibleFormMixin, forms.Form):
+    method = forms.ChoiceField(label=_("Checked by"), choices=Place.VerificationMethod.choices)
+    update_every_days = forms.TypedChoiceField(
+        label=_("Check again every"),
+        coerce=int,
+        choices=[(days, format_lazy(_("{days} days"), days=days)) for days in FREQUENCY_CHOICES],
+        required=False,
+        empty_value=None,
     )

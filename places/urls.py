@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from places import views
+from places import account_views, views
 
 app_name = "manage"
 
@@ -38,6 +38,17 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "invitation/<uidb64>/<token>/",
+        account_views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
+    path("invitation/new/", account_views.invitation_request, name="invitation_request"),
+    path("invitation/done/", account_views.invitation_complete, name="invitation_complete"),
+    path("preferences/email/", account_views.email_preferences, name="email_preferences"),
+    path("freshness/", account_views.stale_places, name="stale_places"),
+    path("freshness/remind/", account_views.stale_remind, name="stale_remind"),
+    path("places/<uuid:public_id>/verify/", account_views.place_verify, name="place_verify"),
     path("", views.home, name="home"),
     path("places/new/", views.place_create, name="place_create"),
     path("places/<uuid:public_id>/", views.place_detail, name="place_detail"),

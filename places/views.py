@@ -37,6 +37,7 @@ from places.forms import (
     SuggestionFilterForm,
     SuggestionRejectForm,
     ThrottledAuthenticationForm,
+    VerifyForm,
     errors_by_form,
 )
 from places.history import snapshot
@@ -138,6 +139,9 @@ def place_detail(request, public_id):
             "place": place,
             "can_edit": selectors.can_edit_place(request.user, place),
             "profiles": _profile_rows(place),
+            "verify_form": VerifyForm(
+                initial={"method": "phone", "update_every_days": place.update_every_days}
+            ),
         },
     )
 
@@ -493,11 +497,15 @@ def member_add(request, org_slug):
                 exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             )
         else:
-            messages.success(
-                request,
-                _("%(person)s is now %(role)s.")
-                % {"person": membership.user, "role": membership.get_role_display().lower()},
-            )
+            done = _("%(person)s is now %(role)s.") % {
+                "person": membership.user,
+                "role": membership.get_role_display().lower(),
+            }
+            if membership.invitation_sent:
+                done += " " + _(
+                    "An invitation with a link to choose a password was sent to %(email)s."
+                ) % {"email": membership.user.email}
+            messages.success(request, done)
             return redirect("manage:members", org_slug=organisation.slug)
     return _members_page(request, organisation, form, status=400)
 

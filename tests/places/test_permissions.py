@@ -25,6 +25,10 @@ PUBLIC = {
     "manage:password_reset_done",
     "manage:password_reset_confirm",
     "manage:password_reset_complete",
+    # Invitations: the person has no password yet (the link itself is the credential).
+    "manage:invitation_accept",
+    "manage:invitation_request",
+    "manage:invitation_complete",
 }
 
 
