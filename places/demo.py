@@ -534,8 +534,9 @@ def _write_places_fast(specs: list[PlaceSpec], context: DemoContext) -> list[Pla
         )
         place.slug = _free_slug(place.name, taken)
         taken.add(place.slug)
-        # bulk_create skips save(), which fills the search copy.
+        # bulk_create skips save(), which fills the search copy and the freshness due date.
         place.search_text = _search_text(place)
+        place.verification_due_on = place.compute_verification_due_on()
         rows.append(place)
     with transaction.atomic():
         Place.objects.bulk_create(rows, batch_size=500)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -102,8 +102,13 @@ def place_verify(
 
 
 def due_places(queryset: QuerySet[Place], *, today: datetime.date) -> QuerySet[Place]:
-    """Places whose information is due for a check on `today` (archived ones never are)."""
-    return queryset.exclude(status=Place.Status.ARCHIVED).filter(verification_due_on__lte=today)
+    """Places whose information is due for a check on `today` (archived ones never are).
+
+    A place without a due date (written by a bulk insert that skipped save()) counts as due.
+    """
+    return queryset.exclude(status=Place.Status.ARCHIVED).filter(
+        Q(verification_due_on__lte=today) | Q(verification_due_on__isnull=True)
+    )
 
 
 STALE_SORTS = {

@@ -280,3 +280,14 @@ def test_the_verifier_name_shows_on_the_dashboard(admin_client_, organisation):
     Place.objects.filter(pk=place.pk).update(verified_by=checker, verification_method="phone")
     html = admin_client_.get(reverse("manage:stale_places")).content.decode()
     assert "Phone call, verif" in html
+
+
+def test_a_place_without_a_due_date_counts_as_due(managed_place):
+    # As a bulk insert that skipped save() would leave it.
+    Place.objects.filter(pk=managed_place.pk).update(verification_due_on=None)
+    today = timezone.localdate()
+    assert list(freshness.due_places(Place.objects.all(), today=today)) == [managed_place]
+    managed_place.refresh_from_db()
+    (result,) = freshness.reminders_send(places=[managed_place])
+    assert result.outcome == "sent"
+    assert result.reminder.due_on == managed_place.compute_verification_due_on()
