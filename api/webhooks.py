@@ -16,8 +16,10 @@ How an event travels:
    queue); anything else is retried with exponential backoff (1 min, 2, 4... capped at
    6 h) until a day after the event, then marked failed.
 
-Bulk imports write their history with bulk_create, which sends no post_save: an import
-of thousands of rows does not flood partners (they can read the exports instead).
+The bulk actions (`places_create_many`, `offers_create_many`...) write their history with
+one bulk_create, which sends no post_save; `places.history.record_many` then sends
+`places.signals.changes_recorded` with the records, and `on_changes_recorded` queues the
+same announcements the single-row actions would have, in one insert after the commit.
 """
 
 from __future__ import annotations
@@ -243,8 +245,13 @@ def on_change_recorded(sender, instance: ChangeRecord, created: bool, **kwargs) 
         transaction.on_commit(lambda: enqueue_many([announcement]))
 
 
+def on_changes_recorded(sender, changes: list[ChangeRecord], **kwargs) -> None:
+    """places.signals.changes_recorded receiver: `on_change_recorded` for a bulk action."""
+    changes_recorded(changes)
+
+
 def changes_recorded(changes: Iterable[ChangeRecord]) -> None:
-    """The same, for history written with bulk_create (imports), which sends no post_save:
+    """The same, for history written with bulk_create, which sends no post_save:
     every announcement of the batch queued at once, after the commit."""
     announcements = [a for a in map(_announcement, changes) if a is not None]
     if announcements:

@@ -7,23 +7,27 @@ in one transaction, and records who changed what in the place's history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from places import emails
-from places.history import _plain, diff, record, snapshot
+from places.history import _plain, change, diff, record, record_many, snapshot, store
 from places.models import (
     PROFILE_MODELS,
     ChangeRecord,
+    ExternalId,
     Membership,
     Network,
     Organisation,
@@ -80,10 +84,15 @@ def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
 
 
 def _relations_snapshot(place: Place) -> dict[str, Any]:
+    return _relations_values(place.typologies.all(), place.networks.all(), place.managers.all())
+
+
+def _relations_values(typologies, networks, managers) -> dict[str, Any]:
+    """The place's links as its history shows them (read from the database or in hand)."""
     return {
-        "typologies": sorted(t.code for t in place.typologies.all()),
-        "networks": sorted(n.slug for n in place.networks.all()),
-        "managers": sorted(u.username for u in place.managers.all()),
+        "typologies": sorted({t.code for t in typologies}),
+        "networks": sorted({n.slug for n in networks}),
+        "managers": sorted({u.username for u in managers}),
     }
 
 
@@ -94,9 +103,15 @@ def _check_slug(slug: str, place: Place) -> None:
         raise ValidationError({"slug": _("This slug is already used by another place.")})
 
 
-def _resolve_typologies(codes: Iterable[str]) -> list[Typology]:
+def _resolve_typologies(
+    codes: Iterable[str], known: Mapping[str, Typology] | None = None
+) -> list[Typology]:
+    """The typologies of these codes; `known` (every typology by code) saves the query."""
     codes = list(dict.fromkeys(codes))
-    found = {t.code: t for t in Typology.objects.filter(code__in=codes)}
+    if known is None:
+        found = {t.code: t for t in Typology.objects.filter(code__in=codes)}
+    else:
+        found = {c: known[c] for c in codes if c in known}
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise ValidationError(
@@ -107,8 +122,13 @@ def _resolve_typologies(codes: Iterable[str]) -> list[Typology]:
     return [found[c] for c in codes]
 
 
-def _validate_profiles(place: Place, profiles: Mapping[str, Mapping | None]) -> dict:
-    """Build (unsaved) profile records and validate them all; errors are prefixed by profile."""
+def _validate_profiles(
+    place: Place, profiles: Mapping[str, Mapping | None], *, check_unique: bool = True
+) -> dict:
+    """Build (unsaved) profile records and validate them all; errors are prefixed by profile.
+
+    `check_unique=False` (a new place, created in bulk) skips the uniqueness queries: a
+    profile's only unique field is its place."""
     built: dict[str, Any] = {}
     errors: dict[str, list] = {}
     for name, values in profiles.items():
@@ -126,14 +146,29 @@ def _validate_profiles(place: Place, profiles: Mapping[str, Mapping | None]) -> 
                 continue
             setattr(instance, key, value)
         try:
-            instance.full_clean(exclude=["place"])
+            instance.full_clean(exclude=["place"], validate_unique=check_unique)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.setdefault(f"{name}.{field}", []).extend(messages)
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(f"{name}.{key}", []).extend(messages)
         built[name] = instance
     if errors:
         raise ValidationError(errors)
     return built
+
+
+def _profile_entry(
+    place: Place, name: str, before: dict | None, instance, *, user, source: str, version: int
+) -> ChangeRecord | None:
+    """The history of a profile written (created when `before` is None)."""
+    return change(
+        place=place,
+        target=name,
+        action=ChangeRecord.Action.UPDATE if before is not None else ChangeRecord.Action.CREATE,
+        changes=diff(before, snapshot(instance, exclude=("place",))),
+        user=user,
+        source=source,
+        version=version,
+    )
 
 
 def _write_profiles(place: Place, built: dict, *, user, source: str, version: int) -> None:
@@ -158,26 +193,117 @@ def _write_profiles(place: Place, built: dict, *, user, source: str, version: in
             instance.pk = existing.pk
         instance.place = place
         instance.save()
-        record(
-            place=place,
-            target=name,
-            action=ChangeRecord.Action.UPDATE if existing else ChangeRecord.Action.CREATE,
-            changes=diff(before, snapshot(instance, exclude=("place",))),
-            user=user,
-            source=source,
-            version=version,
+        store(
+            _profile_entry(place, name, before, instance, user=user, source=source, version=version)
         )
 
 
-def _full_clean_place(place: Place, extra_errors: dict | None = None) -> None:
+def _full_clean_place(
+    place: Place, extra_errors: dict | None = None, *, in_bulk: bool = False
+) -> None:
     errors: dict[str, list] = dict(extra_errors or {})
     try:
-        place.full_clean(exclude=["organisation"] if place.organisation_id is None else None)
+        place.full_clean(
+            exclude=["organisation"] if place.organisation_id is None or in_bulk else None,
+            validate_unique=not in_bulk,
+            # The one constraint that needs no query (latitude with longitude) is also
+            # Place.clean()'s own check.
+            validate_constraints=not in_bulk,
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+@dataclass
+class NewPlace:
+    """A place validated by `place_prepare`, not saved yet, with what it will be linked to."""
+
+    place: Place
+    typologies: list[Typology]
+    networks: list[Network] = field(default_factory=list)
+    managers: list = field(default_factory=list)
+    profiles: dict[str, Any] = field(default_factory=dict)
+
+
+def place_prepare(
+    *,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    typologies: Iterable[str],
+    networks: Iterable[Network] = (),
+    managers: Iterable = (),
+    profiles: Mapping[str, Mapping | None] | None = None,
+    status: str = Place.Status.DRAFT,
+    known_typologies: Mapping[str, Typology] | None = None,
+    in_bulk: bool = False,
+) -> NewPlace:
+    """Every check place_create makes before writing; ValidationError keyed by field.
+
+    `in_bulk=True` (a place for `places_create_many`) leaves out the checks that cost a
+    query per place: the slug's uniqueness, made by places_create_many for the whole
+    batch in one query; the other unique fields, which a new place's defaults satisfy;
+    the organisation's existence, which a saved instance proves.
+    """
+    if in_bulk and organisation.pk is None:
+        raise ValidationError({"organisation": _("Save the organisation first.")})
+    unknown = set(data) - set(PLACE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    place = Place(organisation=organisation, status=status, **data)
+    errors: dict[str, list] = {}
+    if not place.slug:
+        place.slug = _unique_slug(place.name or "lieu")
+    elif not in_bulk:
+        try:
+            _check_slug(place.slug, place)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        typology_objs = _resolve_typologies(typologies, known_typologies)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        typology_objs = []
+    _full_clean_place(place, errors, in_bulk=in_bulk)
+    built = _validate_profiles(place, profiles or {}, check_unique=not in_bulk)
+    return NewPlace(
+        place=place,
+        typologies=typology_objs,
+        networks=list({n.pk: n for n in networks}.values()),
+        managers=list({u.pk: u for u in managers}.values()),
+        profiles={name: p for name, p in built.items() if p is not None},
+    )
+
+
+def _creation_entries(new: NewPlace, *, user, source: str) -> list[ChangeRecord]:
+    """The history of a place created: the place with its links, then each profile."""
+    place = new.place
+    entries = [
+        change(
+            place=place,
+            target="place",
+            action=ChangeRecord.Action.CREATE,
+            changes=diff(
+                None,
+                {
+                    **snapshot(place, exclude=("organisation",)),
+                    **_relations_values(new.typologies, new.networks, new.managers),
+                },
+            ),
+            user=user,
+            source=source,
+            version=place.version,
+        )
+    ]
+    for name, profile in new.profiles.items():
+        entries.append(
+            _profile_entry(
+                place, name, None, profile, user=user, source=source, version=place.version
+            )
+        )
+    return entries
 
 
 @transaction.atomic
@@ -194,49 +320,133 @@ def place_create(
     source: str = "staff",
 ) -> Place:
     """Create a place with its typologies, networks and profiles, and record it."""
-    unknown = set(data) - set(PLACE_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
-    place = Place(organisation=organisation, status=status, **data)
-    errors: dict[str, list] = {}
-    if not place.slug:
-        place.slug = _unique_slug(place.name or "lieu")
-    else:
-        try:
-            _check_slug(place.slug, place)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    try:
-        typology_objs = _resolve_typologies(typologies)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        typology_objs = []
-    try:
-        _full_clean_place(place, errors)
-        built = _validate_profiles(place, profiles or {})
-    except ValidationError:
-        raise
+    new = place_prepare(
+        organisation=organisation,
+        data=data,
+        typologies=typologies,
+        networks=networks,
+        managers=managers,
+        profiles=profiles,
+        status=status,
+    )
+    place = new.place
     try:
         place.save()
     except IntegrityError:
         # Another request took the slug between our check and the insert.
         raise ValidationError({"slug": _("This slug is already used by another place.")}) from None
-    place.typologies.set(typology_objs)
-    place.networks.set(list(networks))
-    place.managers.set(list(managers))
-    record(
-        place=place,
-        target="place",
+    place.typologies.set(new.typologies)
+    place.networks.set(new.networks)
+    place.managers.set(new.managers)
+    for profile in new.profiles.values():
+        profile.place = place
+        profile.save()
+    for entry in _creation_entries(new, user=user, source=source):
+        store(entry)
+    return place
+
+
+@transaction.atomic
+def places_create_many(*, user, items: Sequence[NewPlace], source: str = "staff") -> list[Place]:
+    """place_create for many places prepared by `place_prepare` (imports): the same rows,
+    links, profiles and history, in a few statements for the whole batch.
+
+    The slugs are checked here for the batch at once (a slug taken by a place, an old
+    link or another item refuses the whole call, naming them).
+    """
+    places = [new.place for new in items]
+    slugs = Counter(p.slug for p in places)
+    taken = {s for s, n in slugs.items() if n > 1}
+    taken |= set(Place.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))
+    taken |= set(PlaceSlugAlias.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))
+    if taken:
+        raise ValidationError(
+            {
+                "slug": _("These slugs are already used by another place: %(slugs)s.")
+                % {"slugs": ", ".join(sorted(taken))}
+            }
+        )
+    for place in places:
+        place.refresh_derived_fields()  # what save() does; bulk_create skips save()
+    Place.objects.bulk_create(places)
+    for through, attribute, key in (
+        (Place.typologies.through, "typologies", "typology_id"),
+        (Place.networks.through, "networks", "network_id"),
+        (Place.managers.through, "managers", "user_id"),
+    ):
+        through.objects.bulk_create(
+            [
+                through(place_id=new.place.pk, **{key: other.pk})
+                for new in items
+                for other in getattr(new, attribute)
+            ]
+        )
+    for name, model in PROFILE_MODELS.items():
+        profiles = []
+        for new in items:
+            if name in new.profiles:
+                new.profiles[name].place = new.place
+                profiles.append(new.profiles[name])
+        model.objects.bulk_create(profiles)
+    record_many(
+        entry for new in items for entry in _creation_entries(new, user=user, source=source)
+    )
+    return places
+
+
+def _external_id_entry(external: ExternalId, *, user, source: str) -> ChangeRecord:
+    return change(
+        place=external.place,
+        target="external_id",
         action=ChangeRecord.Action.CREATE,
-        changes=diff(
-            None, {**snapshot(place, exclude=("organisation",)), **_relations_snapshot(place)}
-        ),
+        changes={"external_id": [None, f"{external.source}:{external.external_id}"]},
         user=user,
         source=source,
-        version=place.version,
+        version=external.place.version,
     )
-    _write_profiles(place, built, user=user, source=source, version=place.version)
-    return place
+
+
+def _new_external_id(place: Place, system: str, identifier: str) -> ExternalId:
+    external = ExternalId(place=place, source=system, external_id=identifier)
+    external.full_clean(exclude=["place"], validate_unique=False, validate_constraints=False)
+    return external
+
+
+@transaction.atomic
+def external_id_add(
+    *, place: Place, system: str, identifier: str, user, source: str = "staff"
+) -> ExternalId:
+    """Remember `place`'s identifier in another system (an imported file), in its history.
+
+    An identifier already given to a place is refused.
+    """
+    external = _new_external_id(place, system, identifier)
+    try:
+        with transaction.atomic():
+            external.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"external_id": _("%(id)s already names a place.") % {"id": str(external)}}
+        ) from None
+    store(_external_id_entry(external, user=user, source=source))
+    return external
+
+
+@transaction.atomic
+def external_ids_add_many(
+    *, items: Sequence[tuple[Place, str, str]], user, source: str = "staff"
+) -> list[ExternalId]:
+    """external_id_add for (place, system, identifier) items, in two statements."""
+    externals = [_new_external_id(*item) for item in items]
+    try:
+        with transaction.atomic():
+            ExternalId.objects.bulk_create(externals)
+    except IntegrityError:
+        raise ValidationError(
+            {"external_id": _("One of these identifiers already names a place.")}
+        ) from None
+    record_many(_external_id_entry(e, user=user, source=source) for e in externals)
+    return externals
 
 
 def _lock_and_check(place: Place, expected_version: int | None) -> Place:
@@ -330,6 +540,31 @@ def place_update(
     return current
 
 
+def _check_transition(
+    current: Place, *, status: str, allowed_from: set[str], has_typology: bool
+) -> None:
+    if current.status not in allowed_from:
+        raise ValidationError(
+            _("A %(status)s place cannot be changed this way.")
+            % {"status": current.get_status_display().lower()},
+            code="bad_transition",
+        )
+    if status == Place.Status.PUBLISHED and not has_typology:
+        raise ValidationError(_("Choose a typology before publishing."), code="incomplete")
+
+
+def _status_entry(current: Place, old: str, *, user, source: str) -> ChangeRecord:
+    return change(
+        place=current,
+        target="place",
+        action=ChangeRecord.Action.STATUS,
+        changes={"status": [old, current.status]},
+        user=user,
+        source=source,
+        version=current.version,
+    )
+
+
 def _set_status(
     place: Place,
     *,
@@ -340,29 +575,58 @@ def _set_status(
     expected_version: int | None,
 ) -> Place:
     current = _lock_and_check(place, expected_version)
-    if current.status not in allowed_from:
-        raise ValidationError(
-            _("A %(status)s place cannot be changed this way.")
-            % {"status": current.get_status_display().lower()},
-            code="bad_transition",
-        )
-    if status == Place.Status.PUBLISHED and not current.typologies.exists():
-        raise ValidationError(_("Choose a typology before publishing."), code="incomplete")
+    _check_transition(
+        current,
+        status=status,
+        allowed_from=allowed_from,
+        has_typology=status != Place.Status.PUBLISHED or current.typologies.exists(),
+    )
     old = current.status
     current.status = status
     current.version += 1
     current.save(update_fields=["status", "version", "updated_at", "search_text"])
-    record(
-        place=current,
-        target="place",
-        action=ChangeRecord.Action.STATUS,
-        changes={"status": [old, status]},
-        user=user,
-        source=source,
-        version=current.version,
-    )
+    store(_status_entry(current, old, user=user, source=source))
     place.__dict__.update(current.__dict__)
     return current
+
+
+@transaction.atomic
+def places_publish_many(*, places: Sequence[Place], user, source: str = "staff") -> list[Place]:
+    """place_publish for many draft places (imports): the same checks and history, one
+    update; a place that place_publish would refuse refuses the call, naming it."""
+    ids = [p.pk for p in places]
+    current = {p.pk: p for p in Place.objects.select_for_update().filter(pk__in=ids)}
+    typed = set(
+        Place.typologies.through.objects.filter(place_id__in=ids).values_list("place_id", flat=True)
+    )
+    for place in places:
+        try:
+            _check_transition(
+                current[place.pk],
+                status=Place.Status.PUBLISHED,
+                allowed_from={Place.Status.DRAFT},
+                has_typology=place.pk in typed,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                _("%(place)s: %(error)s") % {"place": place.slug, "error": " ".join(exc.messages)},
+                code=exc.code,
+            ) from None
+    now = timezone.now()
+    Place.objects.filter(pk__in=ids).update(
+        status=Place.Status.PUBLISHED, version=F("version") + 1, updated_at=now
+    )
+    entries = []
+    for place in places:
+        old = current[place.pk].status
+        place.status, place.version, place.updated_at = (
+            Place.Status.PUBLISHED,
+            current[place.pk].version + 1,
+            now,
+        )
+        entries.append(_status_entry(place, old, user=user, source=source))
+    record_many(entries)
+    return list(places)
 
 
 @transaction.atomic

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
 
 from places.models import ChangeRecord, Place
+from places.signals import changes_recorded
 
 
 def _plain(value: Any) -> Any:
@@ -54,6 +56,31 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     }
 
 
+def change(
+    *,
+    place: Place | None,
+    target: str,
+    action: str,
+    changes: dict,
+    user,
+    source: str,
+    version: int | None = None,
+) -> ChangeRecord | None:
+    """One change, not saved yet: what `record` stores, and what `record_many` stores in
+    bulk; an update that changed nothing gives None."""
+    if action == ChangeRecord.Action.UPDATE and not changes:
+        return None
+    return ChangeRecord(
+        place=place,
+        target=target,
+        action=action,
+        changes=changes,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        source=source,
+        version=version,
+    )
+
+
 def record(
     *,
     place: Place | None,
@@ -65,14 +92,31 @@ def record(
     version: int | None = None,
 ) -> ChangeRecord | None:
     """Store one change; an update that changed nothing leaves no record."""
-    if action == ChangeRecord.Action.UPDATE and not changes:
-        return None
-    return ChangeRecord.objects.create(
-        place=place,
-        target=target,
-        action=action,
-        changes=changes,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        source=source,
-        version=version,
+    return store(
+        change(
+            place=place,
+            target=target,
+            action=action,
+            changes=changes,
+            user=user,
+            source=source,
+            version=version,
+        )
     )
+
+
+def store(entry: ChangeRecord | None) -> ChangeRecord | None:
+    """Save one change built by `change` (its post_save tells the apps above: webhooks)."""
+    if entry is not None:
+        entry.save()
+    return entry
+
+
+def record_many(entries: Iterable[ChangeRecord | None]) -> list[ChangeRecord]:
+    """Store the changes of a bulk action in one statement and send `changes_recorded`,
+    which stands in for the post_save each `record` sends (bulk_create sends none)."""
+    rows = [e for e in entries if e is not None]
+    if rows:
+        ChangeRecord.objects.bulk_create(rows)
+        changes_recorded.send(sender=ChangeRecord, changes=rows)
+    return rows

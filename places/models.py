@@ -346,10 +346,7 @@ class Place(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_text = normalize_text(
-            " ".join(filter(None, [self.name, self.short_description, self.commune, self.address]))
-        )
-        self.verification_due_on = self.compute_verification_due_on()
+        self.refresh_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "verification_due_on" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "verification_due_on"]
@@ -357,6 +354,19 @@ class Place(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("manage:place_detail", args=[self.public_id])
+
+    def refresh_derived_fields(self) -> None:
+        """The columns computed from others: the search copy and the verification due date
+        (save() calls it; bulk inserts, which skip save(), call it themselves)."""
+        self.refresh_search_text()
+        self.verification_due_on = self.compute_verification_due_on()
+
+    def refresh_search_text(self) -> None:
+        """Keep the normalised copy searched by the directory in step (save() calls it;
+        bulk inserts, which skip save(), call it themselves)."""
+        self.search_text = normalize_text(
+            " ".join(filter(None, [self.name, self.short_description, self.commune, self.address]))
+        )
 
     def clean(self) -> None:
         super().clean()

@@ -8,11 +8,18 @@ or postcode (they give its department, hence its derived zone and public holiday
 
 Receivers run inside the transaction: a ValidationError they raise (keyed by field)
 rolls the update back and is shown to the editor.
+
+`changes_recorded` is sent by `places.history.record_many` after a bulk action stored its
+history with one insert (which sends no post_save), at the moment each single-row action
+would have saved its record:
+
+    changes_recorded.send(sender=ChangeRecord, changes=[...])
 """
 
 from django.dispatch import Signal
 
 place_clock_changed = Signal()
+changes_recorded = Signal()
 
 # The place fields that decide its zone and its public holidays.
 CLOCK_FIELDS = ("time_zone", "insee_code", "postcode")

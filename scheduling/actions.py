@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from places.history import diff, record, snapshot
+from places.history import change, diff, record, record_many, snapshot, store
 from places.models import ChangeRecord, Place
-from places.timezones import place_zone
+from places.timezones import is_overseas, place_zone
 from places.versioning import StaleRecord, check_version
-from scheduling.calendars import overseas_school_message, school_zone
+from scheduling.calendars import (
+    ALSACE_MOSELLE,
+    department_of,
+    overseas_school_message,
+    school_zone,
+)
 from scheduling.materialise import (
     clear_scope,
     current_window,
@@ -187,9 +193,17 @@ def _save_and_rebuild(
     except SchoolCalendarNotCovered as exc:
         # Rolls the whole save back: better refuse than publish guessed hours.
         raise ValidationError({"rules": [str(exc)]}) from None
+    store(_schedule_entry(schedule, before, place=place, user=user, source=source))
+    return schedule
+
+
+def _schedule_entry(
+    schedule: Schedule, before: dict | None, *, place: Place, user, source: str
+) -> ChangeRecord | None:
+    """The history of a schedule saved (created when `before` is None)."""
     changes = diff(before, snapshot(schedule, exclude=("place", "offer")))
     changes.pop("version", None)
-    record(
+    return change(
         place=place,
         target=schedule.target,
         action=ChangeRecord.Action.CREATE if before is None else ChangeRecord.Action.UPDATE,
@@ -198,7 +212,6 @@ def _save_and_rebuild(
         source=source,
         version=schedule.version,
     )
-    return schedule
 
 
 @transaction.atomic
@@ -238,6 +251,35 @@ def schedule_set_rules(
     return _save_and_rebuild(schedule, before=before, user=user, source=source, place=place)
 
 
+def _read_osm(text: str, place: Place) -> tuple[Any, list[dict]]:
+    """(read_osm_text's reading, its rules as stored) of an OSM string at a place."""
+    imported = read_osm_text(text, place)
+    return imported, [r.to_dict() for r in rules_from_data(imported.rules)] if imported else []
+
+
+def _osm_reading_key(text: str, place: Place) -> tuple[str, str]:
+    """What reading an OSM string depends on: the text, and the department only where it
+    has holidays of its own (Alsace-Moselle, each overseas territory) the library does
+    not know; elsewhere the place does not matter."""
+    department = department_of(place)
+    own = department in ALSACE_MOSELLE or is_overseas(department)
+    return text, (department or "") if own else ""
+
+
+def _set_osm_fields(schedule: Schedule, text: str, imported, rules: list[dict]) -> None:
+    schedule.osm_source = text
+    if imported is not None:
+        schedule.mode = Schedule.Mode.RULES
+        schedule.rules = rules
+        schedule.public_holidays = imported.public_holidays
+        schedule.holiday_times = list(imported.holiday_times)
+    else:
+        schedule.mode = Schedule.Mode.OSM
+        schedule.rules = []
+        schedule.public_holidays = Schedule.PublicHolidays.OPEN  # PH is in the text itself
+        schedule.holiday_times = []
+
+
 @transaction.atomic
 def schedule_set_osm(
     *,
@@ -258,24 +300,76 @@ def schedule_set_osm(
     """
     place, offer = _owner(place, offer)
     text = (text or "").strip()
-    imported = read_osm_text(text, place)
+    imported, rules = _read_osm(text, place)
     schedule = _locked_schedule(place, offer, expected_version)
     before = snapshot(schedule, exclude=("place", "offer")) if schedule else None
     if schedule is None:
         schedule = Schedule(place=None if offer else place, offer=offer)
-    schedule.osm_source = text
     schedule.holiday_zone = holiday_zone
-    if imported is not None:
-        schedule.mode = Schedule.Mode.RULES
-        schedule.rules = [r.to_dict() for r in rules_from_data(imported.rules)]
-        schedule.public_holidays = imported.public_holidays
-        schedule.holiday_times = list(imported.holiday_times)
-    else:
-        schedule.mode = Schedule.Mode.OSM
-        schedule.rules = []
-        schedule.public_holidays = Schedule.PublicHolidays.OPEN  # PH is in the text itself
-        schedule.holiday_times = []
+    _set_osm_fields(schedule, text, imported, rules)
     return _save_and_rebuild(schedule, before=before, user=user, source=source, place=place)
+
+
+@transaction.atomic
+def schedules_set_osm_many(
+    *, items: Sequence[tuple[Place, str]], user, source: str = "staff"
+) -> tuple[list[Schedule], dict[int, list[str]]]:
+    """schedule_set_osm for many places' opening hours (imports): the same reading of
+    each text, stored fields, history and calendar rows, with one calendar rebuild.
+
+    Each distinct text is read once (per department where that matters). A place that
+    has a schedule already, or whose text depends on school holidays, goes through
+    schedule_set_osm itself (its lock, zone and school-calendar checks). Returns (the
+    schedules written, {index in `items`: why schedule_set_osm refused it}); a refused
+    item leaves nothing behind.
+    """
+    readings: dict[tuple[str, str], Any] = {}
+    refused: dict[int, list[str]] = {}
+    fresh: list[tuple[Schedule, Place]] = []
+    one_by_one: list[tuple[int, Place, str]] = []
+    has_schedule = set(
+        Schedule.objects.filter(place_id__in=[p.pk for p, _t in items]).values_list(
+            "place_id", flat=True
+        )
+    )
+    for index, (place, text) in enumerate(items):
+        text = (text or "").strip()
+        key = _osm_reading_key(text, place)
+        if key not in readings:
+            try:
+                readings[key] = _read_osm(text, place)
+            except ValidationError as exc:
+                readings[key] = exc
+        reading = readings[key]
+        if isinstance(reading, ValidationError):
+            refused[index] = reading.messages
+            continue
+        imported, rules = reading
+        seasonal = any(r.get("season", "always") != "always" for r in rules)
+        if place.pk in has_schedule or seasonal:
+            one_by_one.append((index, place, text))
+            continue
+        schedule = Schedule(place=place, holiday_zone="", version=1)
+        _set_osm_fields(schedule, text, imported, rules)
+        try:
+            # What _save_and_rebuild checks; the zone check concerns seasonal rules only.
+            schedule.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            refused[index] = exc.messages
+            continue
+        fresh.append((schedule, place))
+    Schedule.objects.bulk_create([s for s, _p in fresh])
+    if fresh:
+        rebuild_places_calendar([p.pk for _s, p in fresh])
+    written = [s for s, _p in fresh]
+    record_many(_schedule_entry(s, None, place=p, user=user, source=source) for s, p in fresh)
+    for index, place, text in one_by_one:
+        try:
+            with transaction.atomic():
+                written.append(schedule_set_osm(user=user, text=text, place=place, source=source))
+        except ValidationError as exc:
+            refused[index] = exc.messages
+    return written, refused
 
 
 @transaction.atomic

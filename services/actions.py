@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from places.history import diff, record, snapshot
+from places.history import change, diff, record, record_many, snapshot, store
 from places.models import ChangeRecord, Place
 from places.versioning import StaleRecord, check_version, last_records
 from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
@@ -115,10 +115,8 @@ def _save_offer(offer: ServiceOffer) -> None:
         ) from None
 
 
-def _record_offer(
-    offer: ServiceOffer, *, action: str, changes: dict, user, source: str, signal_action: str
-) -> None:
-    record(
+def _offer_entry(offer: ServiceOffer, *, action: str, changes: dict, user, source: str):
+    return change(
         place=offer.place,
         target=f"offer:{offer.pk}",
         action=action,
@@ -126,6 +124,12 @@ def _record_offer(
         user=user,
         source=source,
     )
+
+
+def _record_offer(
+    offer: ServiceOffer, *, action: str, changes: dict, user, source: str, signal_action: str
+) -> None:
+    store(_offer_entry(offer, action=action, changes=changes, user=user, source=source))
     offer_changed.send(sender=ServiceOffer, offer=offer, action=signal_action, changes=changes)
 
 
@@ -149,6 +153,13 @@ def _lock_and_check(offer: ServiceOffer, expected_version: int | None) -> Servic
     return current
 
 
+def _check_place_takes_offers(place: Place) -> None:
+    if place.status == Place.Status.ARCHIVED:
+        raise ValidationError(
+            _("An archived place cannot receive new offers."), code="archived_place"
+        )
+
+
 @transaction.atomic
 def offer_create(
     *, place: Place, user, data: Mapping[str, Any], source: str = "staff"
@@ -159,10 +170,7 @@ def offer_create(
     the same provider at the place.
     """
     _check_fields(data, OFFER_FIELDS)
-    if place.status == Place.Status.ARCHIVED:
-        raise ValidationError(
-            _("An archived place cannot receive new offers."), code="archived_place"
-        )
+    _check_place_takes_offers(place)
     values = _resolve_offer_refs(data)
     offer = ServiceOffer(place=place, **values)
     _full_clean_offer(offer)
@@ -181,10 +189,7 @@ def offer_create(
 def _check_new_offer(place: Place, data: Mapping[str, Any]) -> ServiceOffer:
     """The checks offer_create makes before writing, for one offer of offers_create_many."""
     _check_fields(data, OFFER_FIELDS)
-    if place.status == Place.Status.ARCHIVED:
-        raise ValidationError(
-            _("An archived place cannot receive new offers."), code="archived_place"
-        )
+    _check_place_takes_offers(place)
     values = dict(data)
     for field, model, message in (
         ("kind", ServiceKind, _("Unknown service kind: %(value)s.")),
@@ -214,7 +219,8 @@ def offers_create_many(
     earlier in `items`) is skipped; the others are inserted in one statement with one
     history record each. Returns (the offers created, their history records, {index in
     `items`: why it was refused}). History is written with bulk_create, which sends no
-    post_save: the caller announces the records (the api app's webhooks) if it must.
+    post_save: `places.history.record_many` sends `changes_recorded` in its stead, which
+    the api app's webhooks hear as they hear each offer_create.
     """
     refused: dict[int, list[str]] = {}
     checked: list[ServiceOffer] = []
@@ -241,23 +247,18 @@ def offers_create_many(
         live.add(key)
         offers.append(offer)
     ServiceOffer.objects.bulk_create(offers)
-    author = user if getattr(user, "is_authenticated", False) else None
-    changes = [
-        ChangeRecord(
-            place=offer.place,
-            target=f"offer:{offer.pk}",
+    changes = record_many(
+        _offer_entry(
+            offer,
             action=ChangeRecord.Action.CREATE,
             changes=diff(None, _offer_snapshot(offer)),
-            user=author,
+            user=user,
             source=source,
         )
         for offer in offers
-    ]
-    ChangeRecord.objects.bulk_create(changes)
-    for offer, change in zip(offers, changes, strict=True):
-        offer_changed.send(
-            sender=ServiceOffer, offer=offer, action="create", changes=change.changes
-        )
+    )
+    for offer, entry in zip(offers, changes, strict=True):
+        offer_changed.send(sender=ServiceOffer, offer=offer, action="create", changes=entry.changes)
     return offers, changes, refused
 
 
