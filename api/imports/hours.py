@@ -1,9 +1,11 @@
 """Opening hours of imported rows: OSM `opening_hours` checks and the France Services
 day-column converter.
 
-Everything that stores hours goes through `_apply_hours` (a string the scheduling app
-accepts becomes the place's schedule) or `keep_hours_text` (a string it refuses is kept
-verbatim on `api.models.ImportedHoursText`, with the reason, and no calendar is built).
+Everything that stores hours goes through `_apply_hours` (one place, through
+scheduling.actions.schedule_set_osm) or `schedule_new_places` (a batch of new places,
+through schedules_set_osm_many); a string the scheduling app refuses is kept verbatim by
+`keep_hours_text` on `api.models.ImportedHoursText`, with the reason, and no calendar is
+built.
 """
 
 from __future__ import annotations
@@ -15,16 +17,9 @@ import opening_hours
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from api import webhooks
 from api.models import ImportedHoursText
-from places.history import diff, snapshot
-from places.models import ChangeRecord, Place
-from places.timezones import is_overseas
-from scheduling.actions import rebuild_places_calendar, schedule_set_osm
-from scheduling.calendars import ALSACE_MOSELLE, department_of
-from scheduling.models import Schedule
-from scheduling.preview import read_osm_text
-from scheduling.rules import rules_from_data
+from places.models import Place
+from scheduling.actions import schedule_set_osm, schedules_set_osm_many
 
 # France Services day columns, Monday to Saturday (the file has no Sunday column).
 FS_DAY_COLUMNS = (
@@ -179,81 +174,21 @@ def _apply_hours(place: Place, osm: str, *, user, source: str, origin: str = "")
 def schedule_new_places(
     items: list[tuple[Place, str, str]], *, user, source: str
 ) -> dict[int, str]:
-    """Opening hours for places created in this batch (so without a schedule yet), in bulk.
+    """Opening hours for places created in this batch (so without a schedule yet), through
+    scheduling.actions.schedules_set_osm_many: what schedule_set_osm writes for each, with
+    one calendar rebuild for all.
 
-    `items` are (place, OSM text, ExternalId source). The bulk equivalent of calling
-    schedule_set_osm on each: the same reading of the text (read_osm_text, done once per
-    distinct text and per department with holidays of its own, the only thing it reads of
-    the place), the same stored fields and history entry, then one calendar rebuild for
-    all the places instead of one per place. Texts whose rules depend on school holidays go through
-    schedule_set_osm one by one, for its zone and school-calendar checks. Returns
-    {place pk: why the text was refused}; refused texts are kept as text.
+    `items` are (place, OSM text, ExternalId source). Returns {place pk: why the text was
+    refused}; refused texts are kept as text.
     """
-    readings: dict[tuple[str, str | None], object] = {}
+    _schedules, refusals = schedules_set_osm_many(
+        items=[(place, text) for place, text, _origin in items], user=user, source=source
+    )
     refused: dict[int, str] = {}
-    schedules: list[Schedule] = []
-    one_by_one: list[tuple[Place, str, str]] = []
-    for place, text, origin in items:
-        department = department_of(place)
-        # Holidays the OSM library does not know (Alsace-Moselle, each overseas territory)
-        # change how a text is read; elsewhere the place does not matter.
-        own = department in ALSACE_MOSELLE or is_overseas(department)
-        key = (text, department if own else "")
-        if key not in readings:
-            try:
-                imported = read_osm_text(text, place)
-                rules = [r.to_dict() for r in rules_from_data(imported.rules)] if imported else []
-                readings[key] = (imported, rules)
-            except ValidationError as exc:
-                readings[key] = exc
-        reading = readings[key]
-        if isinstance(reading, ValidationError):
-            refused[place.pk] = " ".join(reading.messages)
-            keep_hours_text(place, text, source=origin, problem=refused[place.pk])
-            continue
-        imported, rules = reading
-        if any(r.get("season", "always") != "always" for r in rules):
-            one_by_one.append((place, text, origin))
-            continue
-        schedule = Schedule(place=place, osm_source=text, holiday_zone="", version=1)
-        if imported is not None:
-            schedule.mode = Schedule.Mode.RULES
-            schedule.rules = rules
-            schedule.public_holidays = imported.public_holidays
-            schedule.holiday_times = list(imported.holiday_times)
-        else:
-            schedule.mode = Schedule.Mode.OSM
-            schedule.rules = []
-            schedule.public_holidays = Schedule.PublicHolidays.OPEN  # PH is in the text
-            schedule.holiday_times = []
-        schedule.full_clean(validate_unique=False, validate_constraints=False)
-        schedules.append(schedule)
-    Schedule.objects.bulk_create(schedules)
-    author = user if getattr(user, "is_authenticated", False) else None
-    changes = []
-    for schedule in schedules:
-        created = diff(None, snapshot(schedule, exclude=("place", "offer")))
-        created.pop("version", None)
-        changes.append(
-            ChangeRecord(
-                place=schedule.place,
-                target=schedule.target,
-                action=ChangeRecord.Action.CREATE,
-                changes=created,
-                user=author,
-                source=source,
-                version=1,
-            )
-        )
-    ChangeRecord.objects.bulk_create(changes)
-    webhooks.changes_recorded(changes)
-    if schedules:
-        rebuild_places_calendar([s.place_id for s in schedules])
-    for place, text, origin in one_by_one:
-        try:
-            _apply_hours(place, text, user=user, source=source, origin=origin)
-        except ValidationError as exc:
-            refused[place.pk] = " ".join(exc.messages)
+    for index, messages in refusals.items():
+        place, text, origin = items[index]
+        refused[place.pk] = " ".join(messages)
+        keep_hours_text(place, text, source=origin, problem=refused[place.pk])
     return refused
 
 

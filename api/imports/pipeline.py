@@ -17,19 +17,24 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from api import webhooks
 from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
 from api.imports.hours import _apply_hours, current_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
 from api.imports.vocabulary import LABELS, OWN_PROVIDER
 from api.models import ImportedValue, PossibleDuplicate
-from places.actions import place_create, place_publish, place_update
+from places.actions import (
+    NewPlace,
+    external_id_add,
+    external_ids_add_many,
+    place_create,
+    place_prepare,
+    place_publish,
+    place_update,
+    places_create_many,
+    places_publish_many,
+)
 from places.geo import haversine_km, in_bounding_box
-from places.history import diff, snapshot
-from places.history import record as record_change
 from places.models import (
-    PROFILE_MODELS,
-    ChangeRecord,
     ExternalId,
     Network,
     Organisation,
@@ -39,7 +44,7 @@ from places.models import (
     normalize_text,
 )
 from places.planner import refresh_planner_statistics
-from services.actions import offers_create_many, provider_create
+from services.actions import offer_create, offers_create_many, provider_create
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import provider_for_organisation
 
@@ -100,8 +105,12 @@ class Importer:
         status: str = Place.Status.PUBLISHED,
         user=None,
         batch_size: int = BATCH_SIZE,
+        one_by_one: bool = False,
     ):
         self.fmt = fmt
+        # Each new place, its offers and hours written by the single-row actions as soon
+        # as its row is read: the reference the bulk path is tested against.
+        self.one_by_one = one_by_one
         self.organisation = organisation
         self.status = status
         self.user = user
@@ -111,7 +120,7 @@ class Importer:
         self._typologies: dict[str, Typology] = {}
         self._seen: dict[tuple[str, str], int] = {}  # (source, id) -> first row
         # New places wait here and are inserted in bulk at the end of each batch.
-        self._pending: list[tuple[Place, Record, list[Network], list[Typology]]] = []
+        self._pending: list[tuple[NewPlace, Record]] = []
         self._pending_names: dict[str, list[Record]] = {}
         self._pending_sirets: set[str] = set()
         self._pending_slugs: set[str] = set()
@@ -229,7 +238,10 @@ class Importer:
 
         match = self.match(record)
         if match is None:
-            self.defer_create(record, networks)
+            if self.one_by_one:
+                self.create(record, networks)
+            else:
+                self.defer_create(record, networks)
             return "created"
         place, reason, detail = match
         if reason is None:
@@ -345,151 +357,63 @@ class Importer:
         return bool(self._pending_names.get(normalize_text(record.data["name"])))
 
     def defer_create(self, record: Record, networks: list[Network]) -> None:
-        """Validate a new place now (so a bad row is refused alone) and insert it later."""
-        data = {**record.data}
-        data["slug"] = free_slug(record.data["name"], also_taken=self._pending_slugs)
-        place = Place(organisation=self.organisation, status=Place.Status.DRAFT, **data)
-        typologies = [self.typology(code) for code in record.typologies]
-        # The lat/lon pairing constraint is checked by the cleaner; skipping it saves a query.
-        place.full_clean(
-            exclude=["organisation"], validate_unique=False, validate_constraints=False
+        """Validate a new place now (so a bad row is refused alone) and insert it later,
+        with the batch, through places.actions.places_create_many."""
+        if not self._typologies:
+            self._typologies = {t.code: t for t in Typology.objects.all()}
+        new = place_prepare(
+            organisation=self.organisation,
+            data={
+                **record.data,
+                "slug": free_slug(record.data["name"], also_taken=self._pending_slugs),
+            },
+            typologies=record.typologies,
+            networks=networks,
+            profiles=record.profiles or None,
+            status=Place.Status.DRAFT,
+            known_typologies=self._typologies,
+            in_bulk=True,
         )
-        for name, values in record.profiles.items():
-            PROFILE_MODELS[name](place=place, **values).full_clean(
-                exclude=["place"], validate_unique=False
-            )
-        self._pending_slugs.add(place.slug)
-        self._pending.append((place, record, networks, typologies))
+        self._pending_slugs.add(new.place.slug)
+        self._pending.append((new, record))
         self._pending_names.setdefault(normalize_text(record.data["name"]), []).append(record)
         if record.data.get("legal_id"):
             self._pending_sirets.add(record.data["legal_id"])
 
-    def typology(self, code: str) -> Typology:
-        if not self._typologies:
-            self._typologies = {t.code: t for t in Typology.objects.all()}
-        if code not in self._typologies:
-            raise ValidationError(
-                {"typologies": _("Unknown typology: %(codes)s.") % {"codes": code}}
-            )
-        return self._typologies[code]
-
     def flush(self, report: Report | None) -> None:
-        """Insert the pending new places in bulk, with the history that place_create then
-        place_publish would write: creation (with profiles), identifier, status change."""
+        """Write the pending new places as `create` does one, through the bulk actions:
+        places_create_many, external_ids_add_many, places_publish_many, then their offers
+        (offers_create_many) and hours (schedules_set_osm_many)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, []
         self._pending_names.clear()
         self._pending_sirets.clear()
         self._pending_slugs.clear()
-        publish = self.status == Place.Status.PUBLISHED
-        for place, *_rest in pending:
-            # Place.save() keeps search_text in step; bulk_create skips save(), so do it here.
-            place.search_text = normalize_text(
-                " ".join(
-                    filter(
-                        None, [place.name, place.short_description, place.commune, place.address]
-                    )
-                )
-            )
-        Place.objects.bulk_create([p for p, *_rest in pending])
-        typology_link = Place.typologies.through
-        network_link = Place.networks.through
-        typology_link.objects.bulk_create(
-            [
-                typology_link(place_id=p.pk, typology_id=t.pk)
-                for p, _r, _n, ts in pending
-                for t in ts
-            ]
+        entry = {"user": self.user, "source": self.history_source}
+        places = places_create_many(items=[new for new, _r in pending], **entry)
+        external_ids_add_many(
+            items=[
+                (p, r.source, r.external_id) for p, (_n, r) in zip(places, pending, strict=True)
+            ],
+            **entry,
         )
-        network_link.objects.bulk_create(
-            [network_link(place_id=p.pk, network_id=n.pk) for p, _r, ns, _t in pending for n in ns]
-        )
-        profiles: dict[int, list[tuple[str, Any]]] = {}
-        for place, record, _n, _t in pending:
-            for name, values in record.profiles.items():
-                profiles.setdefault(place.pk, []).append(
-                    (name, PROFILE_MODELS[name](place=place, **values))
-                )
-        for name, model in PROFILE_MODELS.items():
-            model.objects.bulk_create(
-                [p for items in profiles.values() for n, p in items if n == name]
-            )
-        ExternalId.objects.bulk_create(
-            [
-                ExternalId(place=p, source=r.source, external_id=r.external_id)
-                for p, r, _n, _t in pending
-            ]
-        )
-        changes = []
-        for place, record, networks, typologies in pending:
-            created = {
-                **snapshot(place, exclude=("organisation",)),
-                "typologies": sorted(t.code for t in typologies),
-                "networks": sorted(n.slug for n in networks),
-                "managers": [],
-            }
-            entry = {"place": place, "user": self.user, "source": self.history_source}
-            changes.append(
-                ChangeRecord(
-                    target="place",
-                    action=ChangeRecord.Action.CREATE,
-                    changes=diff(None, created),
-                    version=1,
-                    **entry,
-                )
-            )
-            for name, profile in profiles.get(place.pk, []):
-                changes.append(
-                    ChangeRecord(
-                        target=name,
-                        action=ChangeRecord.Action.CREATE,
-                        changes=diff(None, snapshot(profile, exclude=("place",))),
-                        version=1,
-                        **entry,
-                    )
-                )
-            changes.append(
-                ChangeRecord(
-                    target="external_id",
-                    action=ChangeRecord.Action.CREATE,
-                    changes={"external_id": [None, f"{record.source}:{record.external_id}"]},
-                    version=1,
-                    **entry,
-                )
-            )
-            if publish:
-                changes.append(
-                    ChangeRecord(
-                        target="place",
-                        action=ChangeRecord.Action.STATUS,
-                        changes={"status": [Place.Status.DRAFT, Place.Status.PUBLISHED]},
-                        version=2,
-                        **entry,
-                    )
-                )
-        ChangeRecord.objects.bulk_create(changes)
-        if publish:
-            Place.objects.filter(pk__in=[p.pk for p, *_rest in pending]).update(
-                status=Place.Status.PUBLISHED, version=2
-            )
-            for place, *_rest in pending:
-                place.status, place.version = Place.Status.PUBLISHED, 2
-            # As through place_create then place_publish: partners hear of the
-            # publication, not of the draft's creation.
-            webhooks.changes_recorded(c for c in changes if c.action == ChangeRecord.Action.STATUS)
+        if self.status == Place.Status.PUBLISHED:
+            places_publish_many(places=places, **entry)
+        records = [r for _n, r in pending]
         # Warnings found from here on were not reported with the row: remember where
         # each record's list stood.
-        reported = [len(r.warnings) for _p, r, _n, _t in pending]
-        self.add_offers([(p, r) for p, r, _n, _t in pending], report)
-        self.keep_unmapped([(p, r) for p, r, _n, _t in pending], report)
+        reported = [len(r.warnings) for r in records]
+        pairs = list(zip(places, records, strict=True))
+        self.add_offers(pairs, report)
+        self.keep_unmapped(pairs, report)
         # Hours of the new places: one calendar rebuild for the whole batch.
         refused = schedule_new_places(
-            [(p, r.hours, r.source) for p, r, _n, _t in pending if r.hours],
+            [(p, r.hours, r.source) for p, r in pairs if r.hours],
             user=self.user,
             source=self.history_source,
         )
-        for (place, record, _n, _t), before in zip(pending, reported, strict=True):
+        for (place, record), before in zip(pairs, reported, strict=True):
             if place.pk in refused:
                 self.hours_refused(record, refused[place.pk])
             elif record.hours_text and not record.hours:
@@ -613,12 +537,24 @@ class Importer:
                     continue  # already offered: an earlier run or another source
                 items.append((place, {"kind": kind, "provider": provider, **data}))
                 owners.append((record, spec))
-        offers, changes, refused = offers_create_many(
-            items=items, user=self.user, source=self.history_source
-        )
+        if self.one_by_one:
+            offers, refused = [], {}
+            for index, (place, data) in enumerate(items):
+                try:
+                    with transaction.atomic():
+                        offers.append(
+                            offer_create(
+                                place=place, data=data, user=self.user, source=self.history_source
+                            )
+                        )
+                except ValidationError as exc:
+                    refused[index] = exc.messages
+        else:
+            offers, _changes, refused = offers_create_many(
+                items=items, user=self.user, source=self.history_source
+            )
         for index, messages in refused.items():
             self.offer_refused(*owners[index], " ".join(messages))
-        webhooks.changes_recorded(changes)
         if report is not None:
             report.offers_created += len(offers)
         return len(offers)
@@ -704,15 +640,12 @@ class Importer:
 
     def attach(self, place: Place, record: Record) -> None:
         """Remember where the row came from, in the identifiers and in the history."""
-        ExternalId.objects.create(place=place, source=record.source, external_id=record.external_id)
-        record_change(
+        external_id_add(
             place=place,
-            target="external_id",
-            action=ChangeRecord.Action.CREATE,
-            changes={"external_id": [None, f"{record.source}:{record.external_id}"]},
+            system=record.source,
+            identifier=record.external_id,
             user=self.user,
             source=self.history_source,
-            version=place.version,
         )
 
     def apply_hours(self, place: Place, record: Record) -> None:
@@ -789,12 +722,15 @@ def run_import(
     delimiter: str | None = None,
     batch_size: int = BATCH_SIZE,
     user=None,
+    one_by_one: bool = False,
 ) -> Report:
     """Import one file into `organisation`'s registry and report what happened.
 
     Raises ImportFileError, before writing anything, when the file cannot be read as a
     whole (encoding, malformed CSV or JSON, missing column). A dry run does all the work
     inside a transaction that is rolled back, so its report matches the real run.
+    `one_by_one=True` writes each new place through the single-row actions instead of
+    the bulk ones: slower, and the same rows, history and webhook events.
     """
     source = open_source(
         fmt,
@@ -810,7 +746,12 @@ def run_import(
     report = Report(format=fmt, path=str(path), dry_run=dry_run)
     report.warnings.extend(Issue(0, "", "encoding_guessed", "", note) for note in source.notes)
     importer = Importer(
-        fmt=fmt, organisation=organisation, status=status, user=user, batch_size=batch_size
+        fmt=fmt,
+        organisation=organisation,
+        status=status,
+        user=user,
+        batch_size=batch_size,
+        one_by_one=one_by_one,
     )
     if dry_run:
         with transaction.atomic():
