@@ -10,6 +10,11 @@ urlpatterns = [
     path("duplicates/<int:pk>/", import_views.duplicate_detail, name="duplicate_detail"),
     path("duplicates/<int:pk>/merge/", import_views.duplicate_merge_view, name="duplicate_merge"),
     path(
+        "conflicts/<int:pk>/check/",
+        import_views.conflict_check_view,
+        name="conflict_check",
+    ),
+    path(
         "duplicates/<int:pk>/dismiss/",
         import_views.duplicate_dismiss_view,
         name="duplicate_dismiss",

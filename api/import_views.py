@@ -6,8 +6,9 @@ MAX_UPLOAD_BYTES (larger files go through `manage.py import_places`). Django kee
 upload under FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) in memory and streams a larger one to a
 temporary file; either way the importer reads it from a path.
 
-The duplicates queue is read by every member of the importing organisation; only its
-registry admins merge or dismiss. Someone outside the organisation gets a 404.
+The duplicates queue, and beside it the opening hours two files disagree on, are read by
+every member of the importing organisation; only its registry admins merge, dismiss or
+mark a conflict as checked. Someone outside the organisation gets a 404.
 """
 
 from __future__ import annotations
@@ -26,15 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.imports.duplicates import duplicate_dismiss, duplicate_merge
+from api.imports.duplicates import conflict_check, duplicate_dismiss, duplicate_merge
 from api.imports.formats import FORMATS
 from api.imports.pipeline import run_import
 from api.imports.readers import ImportFileError
-from api.models import PossibleDuplicate
+from api.models import PossibleDuplicate, SourceConflict
 from places.models import Place
 from places.selectors import admin_organisations, can_admin_organisation, is_staff_member, roles_of
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+CONFLICTS_SHOWN = 100  # open conflicts listed on the queue's page, newest first
 
 FORMAT_LABELS = {
     "lmn": gettext_lazy("Lieux de médiation numérique (JSON, 2022 or 2023 schema)"),
@@ -206,12 +208,47 @@ def duplicate_list(request):
     if status != "all":
         duplicates = duplicates.filter(status=status)
     page = Paginator(duplicates, 50).get_page(request.GET.get("page"))
+    conflicts = list(
+        _conflicts(request)
+        .filter(status=SourceConflict.Status.OPEN)
+        .select_related("place", "organisation")[:CONFLICTS_SHOWN]
+    )
     form.add_aria()
     return render(
         request,
         "manage/imports/duplicate_list.html",
-        {"form": form, "page": page, "status": status},
+        {
+            "form": form,
+            "page": page,
+            "status": status,
+            "conflicts": conflicts,
+            "conflicts_shown": CONFLICTS_SHOWN,
+            # The conflicts this person may mark as checked (no query: roles are cached).
+            "decidable": {
+                c.pk for c in conflicts if can_admin_organisation(request.user, c.organisation)
+            },
+        },
     )
+
+
+def _conflicts(request):
+    return SourceConflict.objects.filter(organisation_id__in=list(roles_of(request.user)))
+
+
+@login_required
+@require_POST
+def conflict_check_view(request, pk: int):
+    _staff(request)
+    conflict = get_object_or_404(_conflicts(request).select_related("organisation"), pk=pk)
+    if not can_admin_organisation(request.user, conflict.organisation):
+        raise PermissionDenied(_("Only the organisation's registry admins decide."))
+    try:
+        conflict_check(conflict=conflict, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Marked as checked."))
+    return redirect("imports:duplicate_list")
 
 
 def _value(value) -> str:

@@ -341,3 +341,58 @@ class ImportedValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}.{self.field}: {self.value}"
+
+
+class SourceConflict(models.Model):
+    """Two imported files disagree on a place's opening hours.
+
+    The hours the place has are kept (those of the file that gave them first; see
+    docs/imports.md, "Merging two files") and the other file's are listed here, for staff
+    to check which are right and mark the conflict as checked. Re-importing the same
+    file does not list the same disagreement again.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        CHECKED = "checked", _("Checked")
+
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.CASCADE,
+        related_name="source_conflicts",
+        verbose_name=_("place"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="source_conflicts",
+        verbose_name=_("importing organisation"),
+    )
+    field = models.CharField(_("field"), max_length=60)
+    kept_value = models.TextField(_("value kept"))
+    kept_source = models.CharField(_("source of the value kept"), max_length=120)
+    other_value = models.TextField(_("value not used"))
+    other_source = models.CharField(_("source of the value not used"), max_length=60)
+    other_external_id = models.CharField(_("identifier in that source"), max_length=120)
+    other_column = models.CharField(_("column in that source"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("conflict between imported files")
+        verbose_name_plural = _("conflicts between imported files")
+
+    def __str__(self) -> str:
+        return f"{self.place_id} {self.field}: {self.kept_value!r} / {self.other_value!r}"

@@ -160,6 +160,15 @@ def place_history(place: Place) -> QuerySet[ChangeRecord]:
     return place.changes.select_related("user").order_by("-created_at", "-id")
 
 
+def last_writer(place: Place, *, target: str, field: str | None = None) -> str | None:
+    """The source ("import:lmn", "staff"...) of the last recorded write of `target` (and,
+    given `field`, of that field) on a place; None when the history has none."""
+    changes = ChangeRecord.objects.filter(place=place, target=target)
+    if field is not None:
+        changes = changes.filter(changes__has_key=field)
+    return changes.order_by("-created_at", "-id").values_list("source", flat=True).first()
+
+
 def communes_in_registry(queryset: QuerySet[Place] | None = None) -> list[tuple[str, str]]:
     """(INSEE code, name) of the communes that have places, sorted by name."""
     queryset = Place.objects.all() if queryset is None else queryset

@@ -1,4 +1,4 @@
-"""Staff decisions on possible duplicates queued by imports."""
+"""Staff decisions on possible duplicates and on conflicts between files queued by imports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from api.imports.pipeline import Importer
 from api.imports.records import Record
-from api.models import PossibleDuplicate
+from api.models import PossibleDuplicate, SourceConflict
 from places.models import Place
 
 
@@ -94,3 +94,18 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, user) -> Place:
     current.save(update_fields=["status", "resolved_at", "resolved_by", "resolved_place"])
     duplicate.__dict__.update(current.__dict__)
     return place
+
+
+@transaction.atomic
+def conflict_check(*, conflict: SourceConflict, user) -> SourceConflict:
+    """Staff checked which hours are right (and fixed the place's schedule if needed):
+    the conflict leaves the queue, and the same file and value do not bring it back."""
+    current = SourceConflict.objects.select_for_update().get(pk=conflict.pk)
+    if current.status != SourceConflict.Status.OPEN:
+        raise ValidationError(_("This conflict was already checked."), code="resolved")
+    current.status = SourceConflict.Status.CHECKED
+    current.resolved_at = timezone.now()
+    current.resolved_by = user if getattr(user, "is_authenticated", False) else None
+    current.save(update_fields=["status", "resolved_at", "resolved_by"])
+    conflict.__dict__.update(current.__dict__)
+    return current

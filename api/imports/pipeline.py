@@ -21,7 +21,7 @@ from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
 from api.imports.hours import _apply_hours, current_hours, keep_hours_text, schedule_new_places
 from api.imports.records import Issue, Record, Report, RowRejected
 from api.imports.vocabulary import LABELS, OWN_PROVIDER
-from api.models import ImportedValue, PossibleDuplicate
+from api.models import ImportedHoursText, ImportedValue, PossibleDuplicate, SourceConflict
 from places.actions import (
     NewPlace,
     external_id_add,
@@ -44,6 +44,7 @@ from places.models import (
     normalize_text,
 )
 from places.planner import refresh_planner_statistics
+from places.selectors import last_writer
 from services.actions import offer_create, offers_create_many, provider_create
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import provider_for_organisation
@@ -52,6 +53,8 @@ SAME_PLACE_METRES = 100
 NEARBY_METRES = 1000
 NAME_SIMILARITY = 0.6
 BATCH_SIZE = 500
+# The place fields whose merge (a second file matching a place) the report explains.
+MERGE_REPORTED = ("address", "postcode", "commune", "phone", "email", "website")
 NETWORK_NAMES = dict([FRANCE_SERVICES_NETWORK, *LABELS.values()])
 # The sector of the provider standing for an organisation that runs its places' services.
 ORGANISATION_SECTORS = {
@@ -72,6 +75,22 @@ def names_similar(a: str, b: str) -> bool:
     if not a or not b:
         return False
     return a == b or a in b or b in a or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def _same_value(key: str, a, b) -> bool:
+    """Equal as people read them: phone numbers by their digits, text without case,
+    accents or spacing."""
+    if key == "phone":
+        return _phone_digits(a) == _phone_digits(b)
+    return normalize_text(str(a)) == normalize_text(str(b))
+
+
+def _phone_digits(value) -> str:
+    """"+33 2 41..." and "02 41..." are one French number."""
+    digits = "".join(c for c in str(value) if c.isdigit())
+    if str(value).strip().startswith("+33") and len(digits) == 11:
+        return "0" + digits[2:]
+    return digits
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -436,6 +455,8 @@ class Importer:
                     data[key] = value
             elif current in ("", None, False) and value not in ("", None, False):
                 data[key] = value
+        if not owner:
+            self.note_merge(place, record, data)
         codes = {t.code for t in place.typologies.all()}
         # Kinds accumulate: a second source saying "fab lab" adds to "coworking".
         typologies = sorted(codes | set(record.typologies))
@@ -597,6 +618,49 @@ class Importer:
             report.unmapped_kept += len(rows)
         return len(rows)
 
+    def note_merge(self, place: Place, record: Record, taken: dict) -> None:
+        """Say, for the values a second file gives a place another source made, which
+        one the place keeps and why: the row's fills a blank, the place's own wins."""
+        for key in MERGE_REPORTED:
+            value = record.data.get(key)
+            if value in ("", None):
+                continue
+            label = key
+            if key in taken:
+                record.warnings.append(
+                    Issue(
+                        record.row,
+                        record.external_id,
+                        "value_taken",
+                        label,
+                        _("%(field)s: %(place)s had none: %(value)r from this file is used")
+                        % {"field": label, "place": place.slug, "value": value},
+                    )
+                )
+                continue
+            current = getattr(place, key)
+            if _same_value(key, current, value):
+                continue
+            writer = last_writer(place, target="place", field=key) or _("an earlier import")
+            record.warnings.append(
+                Issue(
+                    record.row,
+                    record.external_id,
+                    "value_kept",
+                    label,
+                    _(
+                        "%(field)s: %(value)r differs from %(current)r, given by %(writer)s, "
+                        "which is kept (a second file only fills blanks)"
+                    )
+                    % {
+                        "field": label,
+                        "value": value,
+                        "current": current,
+                        "writer": writer,
+                    },
+                )
+            )
+
     def merge_hours(self, place: Place, record: Record) -> bool:
         """Hours from a source that does not own the place: taken when the place has none
         (said in the report), listed for staff when they differ from the place's."""
@@ -618,6 +682,19 @@ class Importer:
             )
             return True
         if mine not in (scheduled, kept):
+            current = scheduled or kept
+            writer = (
+                last_writer(place, target="schedule:place")
+                if scheduled is not None
+                else "import:"
+                + (
+                    ImportedHoursText.objects.filter(place_id=place.pk)
+                    .values_list("source", flat=True)
+                    .first()
+                    or ""
+                )
+            ) or _("an earlier import")
+            self.list_conflict(place, record, mine, current, writer)
             record.warnings.append(
                 Issue(
                     record.row,
@@ -626,17 +703,40 @@ class Importer:
                     record.hours_field,
                     _(
                         "%(field)s: %(value)r differs from the hours of %(place)s "
-                        "(%(current)r), which are kept: check which are right"
+                        "(%(current)r, given by %(writer)s), which are kept: check which "
+                        "are right (listed in the conflicts to review)"
                     )
                     % {
                         "field": record.hours_field,
                         "value": mine,
                         "place": place.slug,
-                        "current": scheduled or kept,
+                        "current": current,
+                        "writer": writer,
                     },
                 )
             )
         return False
+
+    def list_conflict(
+        self, place: Place, record: Record, mine: str, current: str, writer: str
+    ) -> bool:
+        """Queue the disagreement for staff, once per place, file and value; True if new."""
+        conflict, created = SourceConflict.objects.get_or_create(
+            place=place,
+            field="opening_hours",
+            other_source=record.source,
+            other_value=mine,
+            defaults={
+                "organisation": self.organisation,
+                "kept_value": current,
+                "kept_source": writer,
+                "other_external_id": record.external_id,
+                "other_column": record.hours_field,
+            },
+        )
+        if created and self._report is not None:
+            self._report.conflicts_listed += 1
+        return created
 
     def attach(self, place: Place, record: Record) -> None:
         """Remember where the row came from, in the identifiers and in the history."""

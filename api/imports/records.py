@@ -94,6 +94,7 @@ class Report:
     queued: int = 0  # rows held as possible duplicates for staff review
     offers_created: int = 0
     unmapped_kept: int = 0  # values kept as provenance (api.models.ImportedValue)
+    conflicts_listed: int = 0  # disagreements between files queued (api.models.SourceConflict)
     rejections: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -122,6 +123,7 @@ class Report:
                 "warnings": len(self.warnings),
                 "offers_created": self.offers_created,
                 "unmapped_kept": self.unmapped_kept,
+                "conflicts_listed": self.conflicts_listed,
             },
             "warning_counts": dict(sorted(self.warning_counts().items())),
             "rejections": [asdict(i) for i in self.rejections],

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from api.imports.pipeline import run_import
-from api.models import PossibleDuplicate
+from api.models import PossibleDuplicate, SourceConflict
 from places.models import ExternalId, Place
 from scheduling.models import Schedule
 
@@ -132,6 +132,48 @@ def test_duplicate_pages_by_role(
     for name in ("imports:duplicate_merge", "imports:duplicate_dismiss"):
         assert outsider_client.post(reverse(name, args=[duplicate.pk])).status_code == 404
     assert PossibleDuplicate.objects.get().status == "open"
+
+
+@pytest.fixture
+def conflict(tmp_path, organisation):
+    """A France Services place whose hours a CNFS row describing it contradicts."""
+    fs = tmp_path / "fs.csv"
+    fs.write_text(_fs_csv("Espace A"), encoding="utf-8")
+    run_import(fmt="france-services", path=fs, organisation=organisation)
+    lmn = tmp_path / "lmn.json"
+    row = {**_row("x1", "Espace A", 45.71, 4.81), "horaires": "Mo-Fr 10:00-12:00"}
+    lmn.write_text(json.dumps([row]), encoding="utf-8")
+    report = run_import(fmt="lmn", path=lmn, organisation=organisation)
+    assert (report.updated, report.conflicts_listed) == (1, 1)
+    return SourceConflict.objects.get()
+
+
+def test_conflicting_hours_are_listed_beside_the_duplicates(
+    admin_client_, manager_client, viewer_client, outsider_client, conflict, registry_admin
+):
+    url = reverse("imports:duplicate_list")
+    check = reverse("imports:conflict_check", args=[conflict.pk])
+    for client in (admin_client_, manager_client, viewer_client):
+        page = client.get(url)
+        assert page.context["conflicts"] == [conflict]
+        assert b"Mo-Fr 10:00-12:00" in page.content
+        assert b"Mo 09:00-12:00,13:30-17:00" in page.content
+    assert b"Mark as checked" in admin_client_.get(url).content
+    for client in (manager_client, viewer_client):
+        assert b"Mark as checked" not in client.get(url).content
+        assert client.post(check).status_code == 403
+    assert outsider_client.get(url).context["conflicts"] == []
+    assert outsider_client.post(check).status_code == 404
+    assert admin_client_.get(check).status_code == 405
+    assert SourceConflict.objects.get().status == "open"
+
+    assert admin_client_.post(check).status_code == 302
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.resolved_by) == ("checked", registry_admin)
+    assert admin_client_.get(url).context["conflicts"] == []
+    # Checked once: a second click says so, and changes nothing.
+    page = admin_client_.post(check, follow=True)
+    assert b"already checked" in page.content
 
 
 def test_decisions_only_by_post(admin_client_, duplicate):
@@ -272,8 +314,9 @@ def test_duplicate_list_query_count_does_not_grow(
     def count_queries() -> int:
         # 1 session, 2 user, 3 memberships (roles_of), 4 COUNT for the paginator,
         # 5 the page of duplicates with their place and organisation (one JOIN),
-        # 6 pending suggestions in the menu (base template).
-        with django_assert_num_queries(6):
+        # 6 the open conflicts between files with their place and organisation (one JOIN),
+        # 7 pending suggestions in the menu (base template).
+        with django_assert_num_queries(7):
             response = admin_client_.get(url)
         return len(response.context["page"])
 

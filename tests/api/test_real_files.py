@@ -10,9 +10,10 @@ import pytest
 from django.apps import apps
 
 from api.exports.data_inclusion import export_services
+from api.imports.duplicates import conflict_check
 from api.imports.pipeline import run_import
 from api.imports.vocabulary import FRANCE_SERVICES_OFFERS, LMN_SERVICES, normalize_value
-from api.models import ImportedHoursText, ImportedValue, PossibleDuplicate
+from api.models import ImportedHoursText, ImportedValue, PossibleDuplicate, SourceConflict
 from places.models import ChangeRecord, ExternalId, Place
 from scheduling.models import OpeningInterval, Schedule
 from services.models import Provider, ServiceOffer
@@ -395,9 +396,17 @@ def test_place_without_hours_takes_them_from_the_other_file(shared_data, tmp_pat
     assert taken.message == (
         f"h_lundi..h_samedi: the place {place.slug} had no opening hours: these are used"
     )
+    # The report says which file's values the place keeps, and why.
+    [email] = [w for w in report.warnings if w.code == "value_taken"]
+    assert email.message == (
+        f"email: {place.slug} had none: 'franceservices.durtal@ccals.fr' from this file is used"
+    )
+    # "02 41 96 10 40" is the CNFS file's "+33241961040", "Rue" its "rue": no conflict.
+    assert "value_kept" not in report.warning_counts()
     place.refresh_from_db()
     assert place.schedule.osm_source == DURTAL_HOURS
     assert place.opening_intervals.exists()
+    assert (place.phone, place.email) == ("+33241961040", "franceservices.durtal@ccals.fr")
     # Both files' offers and labels are kept on the one place.
     own = Provider.objects.get(organisation=organisation).slug
     assert set(place.offers.values_list("kind__slug", "provider__slug")) == {
@@ -416,22 +425,42 @@ def test_place_without_hours_takes_them_from_the_other_file(shared_data, tmp_pat
     assert (again.updated, again.unchanged, again.offers_created) == (0, 1, 0)
     assert "hours_taken" not in again.warning_counts()
     assert "hours_conflict" not in again.warning_counts()
+    assert "value_taken" not in again.warning_counts()
     assert _calendar_state() == calendar
 
 
 @pytest.mark.django_db
-def test_conflicting_hours_are_kept_and_listed(shared_data, tmp_path, organisation):
+def test_conflicting_hours_are_kept_and_listed(shared_data, tmp_path, organisation, registry_admin):
     lmn_path, fs_path = _durtal_files(shared_data, tmp_path, lmn_hours="Mo-Fr 09:00-12:00")
     run_import(fmt="france-services", path=fs_path, organisation=organisation)
     report = run_import(fmt="lmn", path=lmn_path, organisation=organisation)
-    assert (report.created, report.updated) == (0, 1)
+    assert (report.created, report.updated, report.conflicts_listed) == (0, 1, 1)
     place = Place.objects.get()
     [conflict] = [w for w in report.warnings if w.code == "hours_conflict"]
     assert conflict.message == (
         f"horaires: 'Mo-Fr 09:00-12:00' differs from the hours of {place.slug} "
-        f"({DURTAL_HOURS!r}), which are kept: check which are right"
+        f"({DURTAL_HOURS!r}, given by import:france-services), which are kept: check which "
+        "are right (listed in the conflicts to review)"
     )
     assert Place.objects.get().schedule.osm_source == DURTAL_HOURS
+    # The CNFS file's website fills a blank; its phone is the same number, written otherwise.
+    assert [(w.code, w.field) for w in report.warnings if w.code.startswith("value_")] == [
+        ("value_taken", "website")
+    ]
+    # Listed for staff, once, whatever the number of imports.
+    listed = SourceConflict.objects.get()
+    assert (listed.place, listed.field, listed.status) == (place, "opening_hours", "open")
+    assert (listed.kept_value, listed.kept_source) == (DURTAL_HOURS, "import:france-services")
+    assert (listed.other_value, listed.other_source, listed.other_external_id) == (
+        "Mo-Fr 09:00-12:00",
+        "lmn",
+        DURTAL_LMN_ID,
+    )
+    again = run_import(fmt="lmn", path=lmn_path, organisation=organisation)
+    assert again.conflicts_listed == 0
+    conflict_check(conflict=listed, user=registry_admin)
+    run_import(fmt="lmn", path=lmn_path, organisation=organisation)
+    assert list(SourceConflict.objects.values_list("status", flat=True)) == ["checked"]
 
 
 @pytest.mark.django_db
