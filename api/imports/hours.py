@@ -119,6 +119,22 @@ def check_osm(value: str) -> str:
     return value
 
 
+def same_hours(a: str | None, b: str | None) -> bool:
+    """Two hours strings that say the same, however written: "Tu,Th 09:00-12:00" and
+    "Tu 09:00-12:00; Th 09:00-12:00" are compared by the OSM library's normal form
+    (strings it cannot read only by their text)."""
+    if a is None or b is None:
+        return a == b
+    if a == b:
+        return True
+    try:
+        return str(opening_hours.OpeningHours(a).normalize()) == str(
+            opening_hours.OpeningHours(b).normalize()
+        )
+    except (opening_hours.ParserError, ValueError):
+        return False
+
+
 def current_hours(place: Place) -> tuple[str | None, str | None, str | None]:
     """(the schedule's osm_source, the kept text, its problem) of a place, in one query."""
     row = (

@@ -18,7 +18,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from api.imports.formats import FRANCE_SERVICES_NETWORK, open_source
-from api.imports.hours import _apply_hours, current_hours, keep_hours_text, schedule_new_places
+from api.imports.hours import (
+    _apply_hours,
+    current_hours,
+    keep_hours_text,
+    same_hours,
+    schedule_new_places,
+)
 from api.imports.records import Issue, Record, Report, RowRejected
 from api.imports.vocabulary import LABELS, OWN_PROVIDER
 from api.models import ImportedHoursText, ImportedValue, PossibleDuplicate, SourceConflict
@@ -86,7 +92,7 @@ def _same_value(key: str, a, b) -> bool:
 
 
 def _phone_digits(value) -> str:
-    """"+33 2 41..." and "02 41..." are one French number."""
+    """ "+33 2 41..." and "02 41..." are one French number."""
     digits = "".join(c for c in str(value) if c.isdigit())
     if str(value).strip().startswith("+33") and len(digits) == 11:
         return "0" + digits[2:]
@@ -681,7 +687,8 @@ class Importer:
                 )
             )
             return True
-        if mine not in (scheduled, kept):
+        if not (same_hours(mine, scheduled) or same_hours(mine, kept)):
+            # Hours written otherwise but open at the same times are no conflict.
             current = scheduled or kept
             writer = (
                 last_writer(place, target="schedule:place")

@@ -463,6 +463,63 @@ def test_conflicting_hours_are_kept_and_listed(shared_data, tmp_path, organisati
     assert list(SourceConflict.objects.values_list("status", flat=True)) == ["checked"]
 
 
+def _fs_and_hub_rows(shared_data, tmp_path, fs_id: str):
+    """France Services row `fs_id` and the Hub du Sud row describing the same place, each
+    alone in its file."""
+    with (shared_data / FS).open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fs_row = next(r for r in reader if r["id_fs"] == fs_id)
+        fields = reader.fieldnames
+    fs_path = tmp_path / "fs.csv"
+    with fs_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerow(fs_row)
+    rows = json.loads((shared_data / HUB).read_text(encoding="utf-8"))
+    hub_path = tmp_path / "hub.json"
+    hub_id = f"mediation-numerique-france-services-{fs_id}"
+    hub_path.write_text(json.dumps([r for r in rows if r["id"] == hub_id]), encoding="utf-8")
+    return fs_path, hub_path
+
+
+@pytest.mark.django_db
+def test_real_conflicting_hours_are_listed_for_staff(shared_data, tmp_path, organisation):
+    # Nice centre: 09:00-12:30,13:30-17:00 in the France Services file, 08:30-12:30,
+    # 13:30-17:30 in the Hub du Sud file.
+    fs_path, hub_path = _fs_and_hub_rows(shared_data, tmp_path, "708")
+    run_import(fmt="france-services", path=fs_path, organisation=organisation)
+    report = run_import(fmt="lmn", path=hub_path, organisation=organisation)
+    assert (report.created, report.updated, report.conflicts_listed) == (0, 1, 1)
+    place = Place.objects.get()
+    assert report.warning_counts()["hours_conflict"] == 1
+    listed = SourceConflict.objects.get()
+    assert (listed.place, listed.kept_source, listed.other_source) == (
+        place,
+        "import:france-services",
+        "lmn",
+    )
+    assert (listed.kept_value, listed.other_value) == (
+        "Mo-Fr 09:00-12:30,13:30-17:00",
+        "Mo-Fr 08:30-12:30,13:30-17:30",
+    )
+    assert place.schedule.osm_source == "Mo-Fr 09:00-12:30,13:30-17:00"
+
+
+@pytest.mark.django_db
+def test_real_hours_written_otherwise_are_no_conflict(shared_data, tmp_path, organisation):
+    # Forcalquier: "Mo 09:00-12:00; Tu-Fr 09:00-12:00,14:00-18:00" in one file, "Tu-Fr
+    # 09:00-12:00,14:00-18:00; Mo 09:00-12:00" in the other: the same hours.
+    fs_path, hub_path = _fs_and_hub_rows(shared_data, tmp_path, "574")
+    run_import(fmt="france-services", path=fs_path, organisation=organisation)
+    report = run_import(fmt="lmn", path=hub_path, organisation=organisation)
+    assert (report.created, report.updated) == (0, 1)
+    assert "hours_conflict" not in report.warning_counts()
+    assert not SourceConflict.objects.exists()
+    assert Place.objects.get().schedule.osm_source == (
+        "Mo 09:00-12:00; Tu-Fr 09:00-12:00,14:00-18:00"
+    )
+
+
 @pytest.mark.django_db
 def test_unmapped_values_are_kept_as_provenance(tmp_path, organisation):
     row = {
