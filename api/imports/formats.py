@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from api.imports.hours import FS_DAY_COLUMNS, HoursError, check_osm, france_services_to_osm
 from api.imports.readers import (
+    DamagedRow,
     ImportFileError,
     detect_encoding,
     iter_csv,
@@ -950,6 +951,22 @@ class Source:
     notes: list[str]
 
 
+def _lined(convert: Callable[[Any, int], Record]) -> Callable[[Any, int], Record]:
+    """`convert`, refusing the rows the reader could not read and giving every rejection
+    the line its row starts on."""
+
+    def read(raw: Any, number: int) -> Record:
+        if isinstance(raw, DamagedRow):
+            raise RowRejected(raw.code, raw.field, raw.message, line=raw.line)
+        try:
+            return convert(raw, number)
+        except RowRejected as exc:
+            exc.line = exc.line or getattr(raw, "line", 0)
+            raise
+
+    return read
+
+
 FORMATS = ("lmn", "data-inclusion", "france-services", "tiers-lieux-2019", "csv")
 REQUIRED_COLUMNS = {
     "tiers-lieux-2019": ("ID", "NOM_TL", "LAT", "LONG"),
@@ -1005,7 +1022,7 @@ def open_source(
         raise ImportFileError(_("No such file: %(path)s.") % {"path": path})
     if fmt in ("lmn", "data-inclusion"):
         convert = lmn if fmt == "lmn" else data_inclusion
-        return Source(rows=lambda: iter_json_array(path), convert=convert, notes=[])
+        return Source(rows=lambda: iter_json_array(path), convert=_lined(convert), notes=[])
     mapping: dict[str, str] = {}
     if fmt == "csv":
         mapping = load_mapping(mapping_path)
@@ -1030,6 +1047,6 @@ def open_source(
         )
     return Source(
         rows=lambda: iter_csv(path, encoding=encoding, delimiter=delimiter),
-        convert=convert,
+        convert=_lined(convert),
         notes=[note] if note else [],
     )

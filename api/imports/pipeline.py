@@ -171,7 +171,7 @@ class Importer:
         except RowRejected as exc:
             report.rejected += 1
             report.rejections.append(
-                Issue(number, exc.external_id, exc.code, exc.field, exc.message)
+                Issue(number, exc.external_id, exc.code, exc.field, exc.message, exc.line)
             )
             return
         key = (record.source, record.external_id)

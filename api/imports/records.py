@@ -12,7 +12,8 @@ class Issue:
     """A warning or a rejection, tied to the source row that caused it.
 
     `row` is the record's position in the file, from 1 (the CSV header is not counted);
-    0 means the file as a whole.
+    0 means the file as a whole. `line` is the line of the file the row starts on, when
+    known (0 otherwise): what a text editor shows.
     """
 
     row: int
@@ -20,9 +21,12 @@ class Issue:
     code: str
     field: str
     message: str
+    line: int = 0
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row else "file"
+        if self.line:
+            where += f" (line {self.line})"
         if self.external_id:
             where += f" [{self.external_id}]"
         return f"{where}: {self.message}"
@@ -31,12 +35,15 @@ class Issue:
 class RowRejected(Exception):
     """The row cannot become a place; the message says which value and why."""
 
-    def __init__(self, code: str, field_name: str, message: str, external_id: str = ""):
+    def __init__(
+        self, code: str, field_name: str, message: str, external_id: str = "", line: int = 0
+    ):
         super().__init__(message)
         self.code = code
         self.field = field_name
         self.message = message
         self.external_id = external_id
+        self.line = line
 
 
 @dataclass
@@ -87,6 +94,9 @@ class Report:
     format: str
     path: str
     dry_run: bool
+    # All or nothing: with a rejected row, the whole run was rolled back (rolled_back).
+    atomic: bool = False
+    rolled_back: bool = False
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -102,6 +112,11 @@ class Report:
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged + self.rejected + self.queued
 
+    @property
+    def stored(self) -> bool:
+        """Whether what the counts describe was written."""
+        return not (self.dry_run or self.rolled_back)
+
     def warning_counts(self) -> Counter:
         return Counter(w.code for w in self.warnings)
 
@@ -113,6 +128,8 @@ class Report:
             "format": self.format,
             "path": self.path,
             "dry_run": self.dry_run,
+            "atomic": self.atomic,
+            "rolled_back": self.rolled_back,
             "counts": {
                 "rows": self.rows,
                 "created": self.created,
@@ -126,6 +143,7 @@ class Report:
                 "conflicts_listed": self.conflicts_listed,
             },
             "warning_counts": dict(sorted(self.warning_counts().items())),
+            "rejection_counts": dict(sorted(self.rejection_counts().items())),
             "rejections": [asdict(i) for i in self.rejections],
             "warnings": [asdict(i) for i in self.warnings],
         }
