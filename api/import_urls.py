@@ -20,3 +20,8 @@ urlpatterns = [
         name="duplicate_dismiss",
     ),
 ]
+
+urlpatterns += [
+    path("runs/", import_views.run_list, name="run_list"),
+    path("runs/<int:pk>/", import_views.run_detail, name="run_detail"),
+]

@@ -31,7 +31,8 @@ from api.imports.duplicates import conflict_check, duplicate_dismiss, duplicate_
 from api.imports.formats import FORMATS
 from api.imports.pipeline import run_import
 from api.imports.readers import ImportFileError
-from api.models import PossibleDuplicate, SourceConflict
+from api.imports.runs import import_run_record
+from api.models import ImportRun, PossibleDuplicate, SourceConflict
 from places.models import Place
 from places.selectors import admin_organisations, can_admin_organisation, is_staff_member, roles_of
 
@@ -104,6 +105,15 @@ class ImportForm(AccessibleForm):
         required=False,
         initial=True,
     )
+    atomic = forms.BooleanField(
+        label=gettext_lazy("All or nothing: if any row is rejected, store nothing"),
+        required=False,
+        initial=False,
+        help_text=gettext_lazy(
+            "Otherwise the rows that can be read are imported and the others are listed "
+            "with their line and reason."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,7 +175,15 @@ def import_upload(request):
                     mapping_path=mapping,
                     encoding=None if data["fmt"] == "csv" and mapping else data["encoding"],
                     user=request.user,
+                    atomic=data["atomic"],
                 )
+            import_run_record(
+                report=report,
+                organisation=data["organisation"],
+                file_name=data["file"].name,
+                via=ImportRun.Via.PAGE,
+                user=request.user,
+            )
         except ImportFileError as exc:
             form.add_error(None, _("Nothing was imported: %(error)s") % {"error": exc})
         else:
@@ -177,6 +195,7 @@ def import_upload(request):
                     "file_name": data["file"].name,
                     "organisation": data["organisation"],
                     "warning_counts": sorted(report.warning_counts().items()),
+                    "rejection_counts": sorted(report.rejection_counts().items()),
                 },
             )
     form.add_aria()
@@ -357,4 +376,42 @@ def duplicate_merge_view(request, pk: int):
 def duplicate_dismiss_view(request, pk: int):
     return _decide(
         request, pk, duplicate_dismiss, _("Kept apart: “%(name)s” was created as its own place.")
+    )
+
+
+# ------------------------------------------------------------------------ past runs
+
+
+def _runs(request):
+    return ImportRun.objects.filter(organisation_id__in=list(roles_of(request.user)))
+
+
+@login_required
+@require_http_methods(["GET"])
+def run_list(request):
+    """Past imports of the person's organisations, newest first, with their counts."""
+    _staff(request)
+    runs = (
+        _runs(request)
+        .select_related("organisation", "user")
+        .defer("rejections")  # the list shows counts only; a run may keep 1,000 rows
+    )
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    return render(request, "manage/imports/run_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET"])
+def run_detail(request, pk: int):
+    """One past import: its counts and every rejected row with its line and reason."""
+    _staff(request)
+    run = get_object_or_404(_runs(request).select_related("organisation", "user"), pk=pk)
+    return render(
+        request,
+        "manage/imports/run_detail.html",
+        {
+            "run": run,
+            "rejection_counts": sorted(run.counts.get("rejection_counts", {}).items()),
+            "not_kept": max(0, run.rejected - len(run.rejections)),
+        },
     )

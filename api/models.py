@@ -396,3 +396,53 @@ class SourceConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_id} {self.field}: {self.kept_value!r} / {self.other_value!r}"
+
+
+class ImportRun(models.Model):
+    """One import of a file into an organisation's registry, as its report said.
+
+    Written by api/imports/runs.py after every run that is not a dry run, including an
+    all-or-nothing run that a rejected row rolled back, so staff can see later which
+    rows a file lost and why (line and reason), not only on the page shown after upload.
+    """
+
+    class Via(models.TextChoices):
+        COMMAND = "command", _("import_places command")
+        PAGE = "page", _("staff upload page")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="import_runs",
+        verbose_name=_("importing organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    via = models.CharField(_("run from"), max_length=10, choices=Via.choices)
+    format = models.CharField(_("format"), max_length=30)
+    file_name = models.CharField(_("file"), max_length=255)
+    atomic = models.BooleanField(_("all or nothing"), default=False)
+    rolled_back = models.BooleanField(_("rolled back (nothing stored)"), default=False)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    # The report's counts, and its rejections ({row, line, external_id, code, field,
+    # message}), the first REJECTIONS_KEPT of them.
+    counts = models.JSONField(_("counts"), default=dict)
+    rejections = models.JSONField(_("rejected rows"), default=list)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    REJECTIONS_KEPT = 1000
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -830,6 +830,7 @@ def run_import(
     batch_size: int = BATCH_SIZE,
     user=None,
     one_by_one: bool = False,
+    atomic: bool = False,
 ) -> Report:
     """Import one file into `organisation`'s registry and report what happened.
 
@@ -838,6 +839,8 @@ def run_import(
     inside a transaction that is rolled back, so its report matches the real run.
     `one_by_one=True` writes each new place through the single-row actions instead of
     the bulk ones: slower, and the same rows, history and webhook events.
+    Rows that cannot be read are rejected one by one (api/imports/readers.py); with
+    `atomic`, one rejected row rolls the whole run back (report.rolled_back).
     """
     source = open_source(
         fmt,
@@ -850,7 +853,7 @@ def run_import(
     # before the first batch is committed. Streaming keeps this pass cheap in memory.
     for _row in source.rows():
         pass
-    report = Report(format=fmt, path=str(path), dry_run=dry_run)
+    report = Report(format=fmt, path=str(path), dry_run=dry_run, atomic=atomic)
     report.warnings.extend(Issue(0, "", "encoding_guessed", "", note) for note in source.notes)
     importer = Importer(
         fmt=fmt,
@@ -860,10 +863,14 @@ def run_import(
         batch_size=batch_size,
         one_by_one=one_by_one,
     )
-    if dry_run:
+    if dry_run or atomic:
         with transaction.atomic():
             importer.run(source.rows(), source.convert, report)
-            transaction.set_rollback(True)
+            report.rolled_back = atomic and not dry_run and report.rejected > 0
+            if dry_run or report.rolled_back:
+                transaction.set_rollback(True)
+        if report.stored and report.created + report.updated >= batch_size:
+            refresh_planner_statistics()
     else:
         importer.run(source.rows(), source.convert, report)
         if report.created + report.updated >= batch_size:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from api.imports.formats import FORMATS
 from api.imports.pipeline import BATCH_SIZE, run_import
 from api.imports.readers import ImportFileError
+from api.imports.runs import import_run_record
+from api.models import ImportRun
 from places.models import Organisation, Place
 
 
@@ -41,6 +43,14 @@ class Command(BaseCommand):
         parser.add_argument("--delimiter", help=_("CSV delimiter (default: ',')."))
         parser.add_argument("--report", type=Path, help=_("Also write the report as JSON here."))
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help=_(
+                "All or nothing: if any row is rejected, store nothing (the report still "
+                "lists every rejected row)."
+            ),
+        )
 
     def handle(self, *args, fmt, path, organisation, status, **options):
         org = self._organisation(organisation)
@@ -55,6 +65,7 @@ class Command(BaseCommand):
                 encoding=options["encoding"],
                 delimiter=options["delimiter"],
                 batch_size=max(1, options["batch_size"]),
+                atomic=options["atomic"],
             )
         except ImportFileError as exc:
             raise CommandError(_("Nothing imported: %(error)s") % {"error": exc}) from None
@@ -72,14 +83,31 @@ class Command(BaseCommand):
             **counts,
             "format": fmt,
             "path": path,
-            "dry": _(" (dry run, nothing written)") if report.dry_run else "",
+            "dry": _(" (dry run, nothing written)")
+            if report.dry_run
+            else _(" (all or nothing: rolled back, nothing written)")
+            if report.rolled_back
+            else "",
         }
         self.stdout.write(self.style.SUCCESS(summary))
+        for code, count in sorted(report.rejection_counts().items()):
+            self.stdout.write(_("  rejected %(code)s: %(count)s") % {"code": code, "count": count})
         for code, count in sorted(report.warning_counts().items()):
             self.stdout.write(f"  {code}: {count}")
         if options["report"]:
             options["report"].write_text(
                 json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        import_run_record(
+            report=report, organisation=org, file_name=str(path), via=ImportRun.Via.COMMAND
+        )
+        if report.rolled_back:
+            raise CommandError(
+                _(
+                    "Nothing imported: %(count)s rows rejected and --atomic was given (the "
+                    "counts above say what the run would have done)."
+                )
+                % {"count": report.rejected}
             )
 
     def _organisation(self, slug: str | None) -> Organisation:
