@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 
 from api.imports.formats import france_services, lmn, tiers_lieux_2019
@@ -411,7 +412,9 @@ def test_staff_page_lists_rejected_rows_and_keeps_the_run(
     detail = admin_client_.get(reverse("imports:run_detail", args=[ImportRun.objects.first().pk]))
     text = detail.content.decode()
     assert "<td>9</td>" in text and "<code>control_character</code>" in text
-    # Someone of another organisation sees neither.
+    # Someone signed out is sent to log in; someone of another organisation sees neither.
+    anonymous = Client().get(reverse("imports:run_list"))
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
     assert list(outsider_client.get(reverse("imports:run_list")).context["page"]) == []
     other = outsider_client.get(reverse("imports:run_detail", args=[ImportRun.objects.first().pk]))
     assert other.status_code == 404
