@@ -10,7 +10,7 @@ Works on a throw-away test database (created and dropped by Django's test runner
 The naive baseline (each place's OSM string evaluated at request time) lives only here.
 
 Figures per size: full materialisation (`rebuild_calendar --batch 50`, median of
---full-repeat runs), one edit (`schedule_set_rules` on one place: validation, save,
+--full-repeat runs), the nightly roll to tomorrow's window (`roll_calendar`), one edit (`schedule_set_rules` on one place: validation, save,
 history, rebuild of its rows; median of 7), one place rebuilt with its offers
 (`rebuild_places([pk])`, median of 7), "open near": `open_places_near` 5 km around the
 centre with the places loaded for a list (median of 21) and `open_place_distances`, ids
@@ -196,6 +196,24 @@ def run(n: int, full_repeat: int = 1) -> dict:
         # PostgreSQL server): on a shared machine it moves less than wall time.
         cpus.append(time.process_time() - c0)
     rows = OpeningInterval.objects.count()
+    # The nightly roll (`roll_calendar`) to tomorrow's window, then back to today's by a
+    # full rebuild so the figures below read the same window as before.
+    from scheduling import materialise
+    from scheduling.management.commands import roll_calendar
+
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    real_window = roll_calendar.default_window
+    roll_calendar.default_window = lambda: materialise.default_window(tomorrow)
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        with open(os.devnull, "w") as devnull:
+            call_command("roll_calendar", "--no-progress", stdout=devnull)
+        roll_s, roll_cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        roll_calendar.default_window = real_window
+    rolled_rows = OpeningInterval.objects.count()
+    with open(os.devnull, "w") as devnull:
+        call_command("rebuild_calendar", "--no-progress", "--batch", "50", stdout=devnull)
     place = Place.objects.filter(slug="bench-0").get()
     schedule = Schedule.objects.get(place=place)
     edits = []
@@ -229,6 +247,7 @@ def run(n: int, full_repeat: int = 1) -> dict:
     )
     return {
         "n": n, "rows": rows, "generate_s": gen, "full_rebuild_s": statistics.median(fulls),
+        "roll_s": roll_s, "roll_cpu_s": roll_cpu, "rolled_rows": rolled_rows,
         "full_spread": (min(fulls), max(fulls), len(fulls)),
         "full_cpu_s": statistics.median(cpus),
         "place_ms": place_rebuild[0] * 1000,
@@ -281,6 +300,7 @@ def main():
             print(
                 f"N={r['n']} rows={r['rows']} generate={r['generate_s']:.1f}s "
                 f"full_rebuild={r['full_rebuild_s']:.1f}s (min {r['full_spread'][0]:.1f}, max {r['full_spread'][1]:.1f}, n={r['full_spread'][2]}, process cpu {r['full_cpu_s']:.1f}s) "
+                f"nightly_roll={r['roll_s']:.1f}s (process cpu {r['roll_cpu_s']:.1f}s, rows after {r['rolled_rows']}) "
                 f"place_rebuild={r['place_ms']:.1f}ms (min {r['place_ms_spread'][0]:.1f}, max {r['place_ms_spread'][1]:.1f}) "
                 f"edit_median={r['edit_ms_median']:.1f}ms (min {r['edit_ms_min']:.1f}, max {r['edit_ms_max']:.1f}) "
                 f"open_near_median={r['query_ms']:.2f}ms (spread {r['query_ms_spread'][0]:.2f}-{r['query_ms_spread'][1]:.2f}) "
