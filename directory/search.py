@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.geo import distance_km, within
-from places.models import Network, Place, Typology
-from places.selectors import communes_in_registry, search_places
+from places.filter_choices import NetworkChoice, published_filter_choices
+from places.models import Place, Typology
+from places.selectors import search_places
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at, window_bounds
 from scheduling.status import offer_statuses_for, statuses_for
 from services.models import ServiceOffer
@@ -32,12 +33,9 @@ def published() -> QuerySet[Place]:
     return Place.objects.filter(status=Place.Status.PUBLISHED)
 
 
-def filter_choices() -> tuple[list[Network], list[tuple[str, str]]]:
-    """Networks and communes that have published places (two queries)."""
-    networks = list(
-        Network.objects.filter(places__status=Place.Status.PUBLISHED).distinct().order_by("name")
-    )
-    return networks, communes_in_registry(published())
+def filter_choices() -> tuple[list[NetworkChoice], list[tuple[str, str]]]:
+    """Networks and communes that have published places, precomputed (no query when current)."""
+    return published_filter_choices()
 
 
 def _text_search(queryset: QuerySet[Place], reading: Interpretation, search: Search):

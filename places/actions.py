@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from places import emails
+from places.filter_choices import forget_filter_choices
 from places.history import _plain, change, diff, record, record_many, snapshot, store
 from places.models import (
     PROFILE_MODELS,
@@ -391,6 +392,8 @@ def places_create_many(*, user, items: Sequence[NewPlace], source: str = "staff"
     record_many(
         entry for new in items for entry in _creation_entries(new, user=user, source=source)
     )
+    # Bulk writes send no model signal: the search's filter choices are told here.
+    forget_filter_choices()
     return places
 
 
@@ -626,6 +629,7 @@ def places_publish_many(*, places: Sequence[Place], user, source: str = "staff")
         )
         entries.append(_status_entry(place, old, user=user, source=source))
     record_many(entries)
+    forget_filter_choices()  # a queryset update sends no model signal
     return list(places)
 
 

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from places import actions
+from places.filter_choices import forget_filter_choices
 from places.models import (
     PROFILE_MODELS,
     ChangeRecord,
@@ -584,6 +585,7 @@ def _write_places_fast(specs: list[PlaceSpec], context: DemoContext) -> list[Pla
                 ],
                 batch_size=500,
             )
+        forget_filter_choices()  # bulk writes send no model signal
     return rows
 
 

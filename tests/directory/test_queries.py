@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scheduling import actions as scheduling_actions
 from tests.directory.conftest import _kind, make_place
-from tests.factories import ServiceOfferFactory
+from tests.factories import PlaceFactory, ServiceOfferFactory
 
 SEARCH = "/lieux/?open=now&lat=45.76&lon=4.85&radius=10&need=ordinateur"
 
@@ -157,3 +161,53 @@ def _text_search_queries(django_assert_num_queries, client, expected_results):
 
 def test_text_search_query_count_is_constant(client, more_places, django_assert_num_queries):
     _text_search_queries(django_assert_num_queries, client, 12)
+
+
+def _grow_registry(organisation, network, total):
+    """Published places (half of them in the network) until the registry holds `total`, each
+    in a commune of its own: what grows the filter choices grows with them. Inserted in
+    bulk, as an import does, which then tells the filter choices."""
+    from places.filter_choices import forget_filter_choices
+    from places.models import Place
+
+    start = Place.objects.count()
+    rows = Place.objects.bulk_create(
+        PlaceFactory.build(
+            organisation=organisation,
+            name=f"Lieu {i:04d}",
+            slug=f"lieu-{i:04d}",
+            commune=f"Commune {i:04d}",
+            insee_code=f"{1000 + i:05d}",
+            latitude=Decimal("45.7") + Decimal(i) / 10_000,
+        )
+        for i in range(start, total)
+    )
+    Place.networks.through.objects.bulk_create(
+        Place.networks.through(place_id=p.pk, network_id=network.pk) for p in rows[::2]
+    )
+    forget_filter_choices()
+
+
+def _warm_page_queries(client, url):
+    client.get(url)  # the first page since the last change stores the filter choices
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode().count('class="place-card"')
+
+
+# The pages that show the search's filter choices (networks and communes).
+FILTER_PAGES = [SEARCH, "/lieux/", "/", "/embed/"]
+
+
+def test_the_search_pages_cost_the_same_at_50_and_500_places(client, registry, organisation):
+    _grow_registry(organisation, registry["network"], 50)
+    small = {url: _warm_page_queries(client, url) for url in FILTER_PAGES}
+    _grow_registry(organisation, registry["network"], 500)
+    large = {url: _warm_page_queries(client, url) for url in FILTER_PAGES}
+    assert {url: count for url, (count, _cards) in small.items()} == {
+        url: count for url, (count, _cards) in large.items()
+    }
+    # The 11 queries of the search above, less the two filter choices stored in the cache.
+    assert small[SEARCH][0] == 9
+    assert small["/lieux/"][1] == large["/lieux/"][1] == 20  # a full page at both sizes
