@@ -70,20 +70,43 @@ def _frame_ancestors(name: str, raw: str) -> str:
 
 
 def _cache(name: str, raw: str) -> dict:
-    """One shared cache for every server process (the suggestion rate limit counts in it)."""
+    """One shared cache for every server process: the rate limits count in it and the
+    search's precomputed filter choices live in it (docs/deployment.md)."""
     raw = raw.strip()
     if not raw or raw == "locmem://":
         backend, location = "django.core.cache.backends.locmem.LocMemCache", "lieux-partages"
+    elif raw.startswith(("redis://", "rediss://", "unix://")):
+        backend, location = "django.core.cache.backends.redis.RedisCache", raw
+        try:
+            from redis.connection import parse_url
+
+            parse_url(raw)
+        except ValueError as exc:
+            raise EnvError(f"{name}={raw!r} cannot be read as a Redis URL: {exc}") from None
     elif raw.startswith("file:///"):
         backend, location = "django.core.cache.backends.filebased.FileBasedCache", raw[7:]
     elif raw.startswith("db://") and raw[5:].isidentifier():
         backend, location = "django.core.cache.backends.db.DatabaseCache", raw[5:]
     else:
         raise EnvError(
-            f"{name}={raw!r} is not supported: use locmem://, file:///absolute/path or "
-            "db://table_name."
+            f"{name}={raw!r} is not supported: use redis://host:port/db, locmem://, "
+            "file:///absolute/path or db://table_name."
         )
     return {"default": {"BACKEND": backend, "LOCATION": location}}
+
+
+def _replica(name: str, raw: str) -> dict | None:
+    """A read replica of DATABASE_URL; in test runs it mirrors the default database."""
+    if not raw.strip():
+        return None
+    return {**_database(name, raw.strip()), "TEST": {"MIRROR": "default"}}
+
+
+def _key_prefix(name: str, raw: str) -> str:
+    raw = raw.strip()
+    if any(c.isspace() or not c.isprintable() for c in raw) or len(raw) > 100:
+        raise EnvError(f"{name}={raw!r} must be at most 100 printable characters, no spaces.")
+    return raw
 
 
 def _header(name: str, raw: str) -> str:
@@ -129,10 +152,23 @@ VARIABLES = [
         "sqlite:///path or postgres://user@host:port/name.",
     ),
     Var(
+        "DATABASE_REPLICA_URL",
+        "",
+        _replica,
+        "Optional read replica (postgres://...) that serves the public pages and API reads.",
+    ),
+    Var(
         "CACHE_URL",
         "",
         _cache,
-        "Cache shared by the server processes: locmem://, file:///path or db://table.",
+        "Cache shared by the server processes: redis://host:port/db, locmem://, "
+        "file:///path or db://table.",
+    ),
+    Var(
+        "CACHE_KEY_PREFIX",
+        "",
+        _key_prefix,
+        "Prefix of every cache key, for several sites sharing one Redis.",
     ),
     Var("TIME_ZONE", "Europe/Paris", _time_zone, "Default time zone of places and of the site."),
     Var("LANGUAGE_CODE", "fr", _language, "Default interface language: fr or en."),
@@ -263,6 +299,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.db.PublicReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -297,7 +334,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": ENV["DATABASE_URL"]}
+# Public reads (anonymous GET requests) go to the replica when there is one (config/db.py).
+READ_REPLICAS: list[str] = []
+if ENV["DATABASE_REPLICA_URL"]:
+    DATABASES["replica"] = ENV["DATABASE_REPLICA_URL"]
+    READ_REPLICAS = ["replica"]
+DATABASE_ROUTERS = ["config.db.PrimaryReplicaRouter"]
 CACHES = ENV["CACHE_URL"]
+CACHES["default"]["KEY_PREFIX"] = ENV["CACHE_KEY_PREFIX"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,82 @@ def _fast_password_hasher():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A "replica" alias mirroring the test database, as DATABASE_REPLICA_URL would add. It
+    takes traffic only where a test turns READ_REPLICAS on (tests/test_replica.py)."""
+    if "replica" not in settings.DATABASES:
+        settings.DATABASES["replica"] = {
+            **settings.DATABASES["default"],
+            "TEST": {"MIRROR": "default"},
+        }
+
+
+# The local Redis server of the development and CI machines (`make redis` starts it). Each
+# test that uses it writes under a key prefix of its own and deletes its keys afterwards, so
+# parallel runs (SQLite and PostgreSQL side by side) never see each other's counters.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"no Redis server at {REDIS_URL} ({exc}); `make redis` starts one"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url):
+    """A key prefix for one test; its keys are removed when the test ends."""
+    import redis
+
+    prefix = f"lp-test-{uuid.uuid4().hex[:16]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def cache_settings(url: str, prefix: str = "") -> dict:
+    """CACHES as config.settings builds them from CACHE_URL and CACHE_KEY_PREFIX."""
+    from config.settings import _cache
+
+    caches = _cache("CACHE_URL", url)
+    caches["default"]["KEY_PREFIX"] = prefix
+    return caches
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def cache_backend(request, settings) -> str:
+    """Run the test once with a per-process cache and once with the shared Redis cache."""
+    if request.param == "redis":
+        url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        settings.CACHES = cache_settings(url, prefix)
+    else:
+        settings.CACHES = cache_settings("locmem://")
+        settings.CACHES["default"]["LOCATION"] = f"test-{uuid.uuid4().hex}"
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _no_precomputed_filter_choices():
+    """Each test starts without the search's stored filter choices: the cache outlives the
+    rolled-back data of the previous test."""
+    from django.core.cache import cache
+
+    from places.filter_choices import KEY
+
+    cache.delete(KEY)
 
 
 @pytest.fixture(autouse=True)

@@ -183,7 +183,7 @@ def test_cache_url(raw, backend):
     assert _cache("CACHE_URL", raw)["default"]["BACKEND"].endswith(backend)
 
 
-@pytest.mark.parametrize("raw", ["redis://localhost", "file://relative", "db://bad-name"])
+@pytest.mark.parametrize("raw", ["memcached://localhost", "file://relative", "db://bad-name"])
 def test_cache_url_refuses_what_it_cannot_serve(raw):
     with pytest.raises(EnvError, match="CACHE_URL"):
         _cache("CACHE_URL", raw)
