@@ -11,6 +11,7 @@ bulk paths that skip signals (imports, the demo) call `forget_filter_choices()` 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import NamedTuple
 
@@ -18,6 +19,8 @@ from django.core.cache import cache
 from django.db import router, transaction
 
 from places.models import Network, Place
+
+logger = logging.getLogger(__name__)
 
 KEY = "places:filter-choices"
 GENERATION_KEY = "places:filter-choices:generation"
@@ -35,17 +38,26 @@ def published_filter_choices() -> tuple[list[NetworkChoice], list[tuple[str, str
 
     One cache round trip when the stored answer is current; two queries otherwise.
     """
-    found = cache.get_many([GENERATION_KEY, KEY])
+    try:
+        found = cache.get_many([GENERATION_KEY, KEY])
+    except Exception:  # noqa: BLE001 - each cache backend raises its own connection errors
+        # The search keeps answering while the cache server is away, at the old cost.
+        logger.warning("Cache unreachable: filter choices read from the database", exc_info=True)
+        return _as_choices(_compute())
     generation = found.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
         generation = cache.get(GENERATION_KEY)
     stored = found.get(KEY)
     if stored is not None and stored[0] == generation:
-        networks, communes = stored[1]
-    else:
-        networks, communes = _compute()
-        cache.set(KEY, (generation, (networks, communes)), TIMEOUT)
+        return _as_choices(stored[1])
+    computed = _compute()
+    cache.set(KEY, (generation, computed), TIMEOUT)
+    return _as_choices(computed)
+
+
+def _as_choices(stored) -> tuple[list[NetworkChoice], list[tuple[str, str]]]:
+    networks, communes = stored
     return [NetworkChoice(*n) for n in networks], [tuple(c) for c in communes]
 
 

@@ -105,7 +105,7 @@ def _server_env(redis_url: str, prefix: str) -> dict[str, str]:
 def _start(code: str, env: dict[str, str]) -> subprocess.Popen:
     script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     return subprocess.Popen(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, CLIENT],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -120,18 +120,17 @@ def _result(process: subprocess.Popen) -> str:
     return out.strip()
 
 
-API_ATTEMPTS = (
-    """
+API_ATTEMPTS = """
+    import sys
+
     from django.conf import settings
     from django.test import RequestFactory
     from api.throttling import AnonymousThrottle
 
     settings.API_RATE_LIMITS = {"anonymous": "6/hour"}
-    request = RequestFactory().get("/api/v1/places/", REMOTE_ADDR="%s")
+    request = RequestFactory().get("/api/v1/places/", REMOTE_ADDR=sys.argv[1])
     print(sum(AnonymousThrottle().allow_request(request, None) for _ in range(4)))
 """
-    % CLIENT
-)  # noqa: UP031 - the braces of the dict would need doubling with format()
 
 
 def test_the_api_rate_limit_holds_across_two_processes(redis_url, redis_prefix):
@@ -142,16 +141,15 @@ def test_the_api_rate_limit_holds_across_two_processes(redis_url, redis_prefix):
     assert (first, second) == ("4", "2")  # 6 an hour for that address, whichever server
 
 
-SUGGESTION_ATTEMPTS = (
-    """
+SUGGESTION_ATTEMPTS = """
+    import sys
+
     from django.conf import settings
     from directory.suggestions import _over_limit
 
     settings.SUGGESTION_RATE_LIMIT = (12, 3600)
-    print(sum(not _over_limit("%s") for _ in range(10)))
+    print(sum(not _over_limit(sys.argv[1]) for _ in range(10)))
 """
-    % CLIENT
-)  # noqa: UP031
 
 
 def test_the_suggestion_limit_holds_across_two_processes_at_once(redis_url, redis_prefix):
@@ -184,3 +182,16 @@ def test_a_write_on_one_server_reaches_the_answer_stored_by_another(
         )
     )
     assert cache.get(GENERATION_KEY) != before
+
+
+@pytest.mark.django_db
+def test_the_search_answers_while_the_cache_server_is_away(client, settings, organisation):
+    """Nothing listens on port 1: the filter choices are read from the database instead."""
+    from tests.conftest import cache_settings
+
+    PlaceFactory(organisation=organisation, commune="Lyon", insee_code="69123")
+    settings.CACHES = cache_settings("redis://127.0.0.1:1/0?socket_connect_timeout=1")
+    assert published_filter_choices()[1] == [("69123", "Lyon")]
+    response = client.get("/lieux/")
+    assert response.status_code == 200
+    assert 'value="69123"' in response.content.decode()
