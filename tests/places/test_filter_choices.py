@@ -206,3 +206,11 @@ def test_a_lost_generation_is_drawn_again(place):
     cache.delete(GENERATION_KEY)  # evicted by the cache
     assert communes() == [("69123", "Lyon")]
     assert cache.get(GENERATION_KEY) is not None
+
+
+def test_the_demos_bulk_insert_changes_the_list():
+    from scheduling.demo import load_demo
+
+    assert communes() == [] and networks() == []
+    load_demo(places=20, fast=True)
+    assert communes() and networks()
