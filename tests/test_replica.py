@@ -14,7 +14,6 @@ from config.db import PrimaryReplicaRouter, public_reads
 from config.settings import _replica
 from places import actions
 from places.models import Place, Suggestion
-from tests.directory.test_suggestions import _correction_data
 from tests.factories import PlaceFactory
 
 # Committed data: the replica alias is a connection of its own, which sees only what the
@@ -89,7 +88,14 @@ def test_posts_never_touch_the_replica(client, place):
     response, primary, replica = _queries_by_alias(
         lambda: client.post(
             f"/lieux/{place.slug}/signaler/",
-            _correction_data(place, message="Closed on Mondays."),
+            {
+                "name": place.name,
+                "postcode": place.postcode,
+                "commune": place.commune,
+                "phone": "04 78 00 00 00",
+                "message": "Closed on Mondays.",
+                "homepage": "",
+            },
         )
     )
     assert response.status_code == 302
