@@ -679,6 +679,39 @@ def place_restore(
 
 
 @transaction.atomic
+def place_manager_add(
+    *,
+    place: Place,
+    user,
+    person,
+    source: str = "staff",
+    expected_version: int | None = None,
+) -> Place:
+    """Make `person` (a member of the place's organisation) one of the place's managers;
+    through place_update, so the history records it and the version moves."""
+    if not place.organisation.memberships.filter(user=person).exists():
+        raise ValidationError(
+            _("%(person)s is not a member of %(org)s.")
+            % {"person": person.get_username(), "org": place.organisation},
+            code="not_member",
+        )
+    managers = list(place.managers.all())
+    if any(m.pk == person.pk for m in managers):
+        raise ValidationError(
+            _("%(person)s already manages this place.") % {"person": person.get_username()},
+            code="already_manager",
+        )
+    return place_update(
+        place=place,
+        user=user,
+        expected_version=expected_version,
+        data={},
+        managers=[*managers, person],
+        source=source,
+    )
+
+
+@transaction.atomic
 def membership_set(*, organisation: Organisation, user, person, role: str) -> Membership:
     """Give `person` a role in the organisation (creating or changing the membership)."""
     if role not in Role.values:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from places import account_views, views
+from places import account_views, bulk_views, views
 
 app_name = "manage"
 
@@ -51,6 +51,9 @@ urlpatterns = [
     path("places/<uuid:public_id>/verify/", account_views.place_verify, name="place_verify"),
     path("", views.home, name="home"),
     path("places/new/", views.place_create, name="place_create"),
+    path("places/bulk/", bulk_views.bulk_confirm, name="place_bulk"),
+    path("places/bulk/apply/", bulk_views.bulk_apply, name="place_bulk_apply"),
+    path("places/bulk/report/", bulk_views.bulk_report, name="place_bulk_report"),
     path("places/<uuid:public_id>/", views.place_detail, name="place_detail"),
     path("places/<uuid:public_id>/edit/", views.place_edit, name="place_edit"),
     path("places/<uuid:public_id>/publish/", views.place_publish, name="place_publish"),
