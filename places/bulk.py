@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from places import actions, freshness, selectors
 from places.models import Place
@@ -80,9 +80,12 @@ def selected_places(
     missing = [i for i in ids if i not in by_id]
     if missing:
         raise ValidationError(
-            _(
-                "%(count)s selected place(s) are not in your organisations' registry or no "
-                "longer exist; nothing was changed. Reload the list and select again."
+            ngettext(
+                "%(count)s selected place is not in your organisations' registry or no "
+                "longer exists; nothing was changed. Reload the list and select again.",
+                "%(count)s selected places are not in your organisations' registry or no "
+                "longer exist; nothing was changed. Reload the list and select again.",
+                len(missing),
             )
             % {"count": len(missing)},
             code="unknown",

@@ -404,3 +404,17 @@ def test_report_query_count_does_not_grow(
     with django_assert_num_queries(5):
         response = admin_client_.get(REPORT)
     assert len(response.context["rows"]) == count
+
+
+def test_pages_in_french(admin_client_, organisation, settings):
+    settings.LANGUAGE_CODE = "fr"
+    places = _drafts(organisation)
+    html = admin_client_.get(reverse("manage:home")).content.decode()
+    assert "Tous les lieux de cette page" in html
+    assert "Agir sur les lieux sélectionnés" in html
+    html = _confirm(admin_client_, "publish", places).content.decode()
+    assert "Rien n’a encore changé" in html
+    _apply(admin_client_, "publish", places)
+    assert "2 lieux traités" in admin_client_.get(REPORT).content.decode()
+    response = admin_client_.post(CONFIRM, {"action": "publish"})
+    assert "Sélectionnez au moins un lieu." in response.content.decode()
