@@ -292,14 +292,14 @@ def test_a_mixed_selection_with_another_organisations_place_changes_nothing(
     assert ours.status == Place.Status.DRAFT
 
 
-def test_an_admin_of_two_organisations_acts_on_both(admin_client_, registry_admin):
+def test_an_admin_of_two_organisations_acts_on_both(admin_client_, registry_admin, organisation):
     second = MembershipFactory(user=registry_admin, role=Role.REGISTRY_ADMIN).organisation
     places = [
-        PlaceFactory(organisation=o, status=Place.Status.DRAFT)
-        for o in (registry_admin.memberships.exclude(organisation=second).get().organisation,)
-    ] + [PlaceFactory(organisation=second, status=Place.Status.DRAFT)]
+        PlaceFactory(organisation=o, status=Place.Status.DRAFT) for o in (organisation, second)
+    ]
     _apply(admin_client_, "publish", places)
     assert all(done for done, _ in _report(admin_client_).values())
+    assert not Place.objects.filter(status=Place.Status.DRAFT).exists()
 
 
 # ---------------------------------------------------------------------------- bad input
