@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,10 @@ class PartnerToken(models.Model):
         READ = "read", _("Read")
         WRITE_OFFERS = "write:offers", _("Write the offers of one provider")
         WRITE_PLACES = "write:places", _("Write the places of one organisation")
+        WRITE_AGREEMENTS = (
+            "write:agreements",
+            _("Write the provider agreements of one organisation's places"),
+        )
 
     name = models.CharField(_("name"), max_length=120)
     # The registry organisation that issued the token: its registry admins manage it, and
@@ -153,8 +158,11 @@ class PartnerToken(models.Model):
 class PlaceProviderAgreement(models.Model):
     """A place's consent to a provider publishing offers there through the API.
 
-    A provider token may write offers (and their schedules) at a place when the place has
-    such an agreement with its provider, or already has a live offer by that provider.
+    The agreement names the service kinds it covers (none: every kind), the first day it
+    holds and, once ended, its last day. A provider token may create offers at a place
+    only within an agreement that holds today and covers the offer's kind; a pair with no
+    agreement at all keeps the older rule (a live offer of the provider there already).
+    See docs/decisions/0023-provider-agreements.md.
     """
 
     place = models.ForeignKey(
@@ -169,6 +177,16 @@ class PlaceProviderAgreement(models.Model):
         related_name="place_agreements",
         verbose_name=_("provider"),
     )
+    kinds = models.ManyToManyField(
+        "services.ServiceKind",
+        blank=True,
+        related_name="place_agreements",
+        verbose_name=_("service kinds"),
+        help_text=_("Leave empty to cover every service kind."),
+    )
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    terms = models.TextField(_("terms"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -178,8 +196,10 @@ class PlaceProviderAgreement(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        ordering = ["place__name", "provider__name", "id"]
         verbose_name = _("place–provider agreement")
         verbose_name_plural = _("place–provider agreements")
         constraints = [
@@ -188,6 +208,17 @@ class PlaceProviderAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} @ {self.place_id}"
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The last day cannot come before the first day.")})
+
+    def holds_on(self, day) -> bool:
+        """Does the agreement hold on this date (its kinds aside)?"""
+        if self.starts_on and day < self.starts_on:
+            return False
+        return not (self.ends_on and day > self.ends_on)
 
 
 class IdempotencyKey(models.Model):

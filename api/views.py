@@ -37,10 +37,11 @@ from rest_framework.response import Response
 
 from api import filters as api_filters
 from api import serializers as api_serializers
+from api.actions import agreement_allows
 from api.auth import token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from api.idempotency import run_idempotent
-from api.models import PartnerToken, PlaceProviderAgreement
+from api.models import PartnerToken
 from api.pagination import MAX_PAGE_SIZE, paginate
 from api.parsers import max_body, too_large
 from api.renderers import CSVRenderer, GeoJSONRenderer, ICalendarRenderer, csv_rows
@@ -794,7 +795,19 @@ class OfferViewSet(ApiViewSet):
                 _("Unknown place."),
                 fields={"place": [_("Unknown place.")]},
             )
-        if not _accepted(place, token.provider_id):
+        kind = ServiceKind.objects.filter(slug=values["service_kind"]).first()
+        if kind is None:
+            raise ApiError(
+                400,
+                "invalid",
+                _("The request was refused: see the fields."),
+                fields={
+                    "service_kind": [
+                        _("Unknown service kind: %(value)s.") % {"value": values["service_kind"]}
+                    ]
+                },
+            )
+        if not _accepted(place, token.provider_id, kind):
             raise ApiError(
                 403,
                 "place_not_accepted",
@@ -830,6 +843,16 @@ class OfferViewSet(ApiViewSet):
                 _("An offer cannot move to another place."),
                 fields={"place": [_("Create a new offer instead.")]},
             )
+        new_kind = serializer.validated_data.get("service_kind")
+        if new_kind and new_kind != offer.kind.slug:
+            kind = ServiceKind.objects.filter(slug=new_kind).first()
+            if kind is not None and not _accepted(offer.place, token.provider_id, kind):
+                raise ApiError(
+                    403,
+                    "place_not_accepted",
+                    _("This place has not accepted offers of this kind from %(provider)s.")
+                    % {"provider": token.provider},
+                )
         expected, how = self._expected_version(serializer.validated_data.get("version"))
         try:
             offer = offer_actions.offer_update(
@@ -857,10 +880,17 @@ class OfferViewSet(ApiViewSet):
         return Response(self._with_warnings(self._render(offer), serializer))
 
 
-def _accepted(place: Place, provider_id: int) -> bool:
-    """Has the place accepted offers from this provider? (see docs/api.md)"""
-    if PlaceProviderAgreement.objects.filter(place=place, provider_id=provider_id).exists():
-        return True
+def _accepted(place: Place, provider_id: int, kind: ServiceKind | None = None) -> bool:
+    """Has the place accepted offers of this kind from this provider? (see docs/api.md)
+
+    An agreement, when the pair has one, decides alone (its dates and kinds); without
+    one, a live offer of the provider at the place is consent enough, as before.
+    """
+    allowed = agreement_allows(
+        place=place, provider_id=provider_id, kind=kind, day=timezone.localdate()
+    )
+    if allowed is not None:
+        return allowed
     return (
         ServiceOffer.objects.filter(place=place, provider_id=provider_id)
         .exclude(status=ServiceOffer.Status.ENDED)
