@@ -500,3 +500,48 @@ class ErrorSerializer(serializers.Serializer):
             ),
         },
     )
+
+
+class AgreementSerializer(serializers.Serializer):
+    """A place's agreement with a provider, as partners read it."""
+
+    id = serializers.IntegerField()
+    place = serializers.UUIDField(source="place.public_id")
+    place_name = serializers.CharField(source="place.name")
+    provider = serializers.CharField(source="provider.slug")
+    service_kinds = serializers.SerializerMethodField(
+        help_text="Service-kind slugs covered; empty: every kind."
+    )
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    active = serializers.SerializerMethodField()
+    terms = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_service_kinds(self, agreement) -> list[str]:
+        return sorted(k.slug for k in agreement.kinds.all())
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_active(self, agreement) -> bool:
+        return agreement.holds_on(timezone.localdate())
+
+
+class AgreementWriteSerializer(ReportingSerializer):
+    place = serializers.UUIDField(required=False, help_text="The place (only on creation).")
+    provider = serializers.SlugField(required=False, help_text="A provider slug (creation).")
+    service_kinds = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        max_length=100,
+        help_text="Service-kind slugs covered; empty: every kind.",
+    )
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    terms = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class AgreementEndSerializer(ReportingSerializer):
+    ends_on = serializers.DateField(
+        required=False, allow_null=True, help_text="The last day (default: today)."
+    )

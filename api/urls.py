@@ -35,3 +35,10 @@ from api import shared_spaces  # noqa: E402
 urlpatterns += [
     path("shared-spaces/", shared_spaces.SharedSpaceList.as_view(), name="shared_spaces")
 ]
+
+# Place–provider agreements (api/agreement_views.py).
+from api import agreement_views  # noqa: E402
+
+agreement_router = SimpleRouter()
+agreement_router.register("agreements", agreement_views.AgreementViewSet, basename="agreement")
+urlpatterns += agreement_router.urls
