@@ -18,3 +18,26 @@ urlpatterns += [
     path("webhooks/<int:pk>/", webhook_views.webhook_log, name="webhook_log"),
     path("webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
 ]
+
+# Place–provider agreements (api/agreement_staff_views.py).
+from api import agreement_staff_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "agreements/place/<uuid:public_id>/",
+        agreement_staff_views.agreement_place,
+        name="agreement_place",
+    ),
+    path(
+        "agreements/place/<uuid:public_id>/new/",
+        agreement_staff_views.agreement_create,
+        name="agreement_create",
+    ),
+    path(
+        "agreements/organisation/<slug:org_slug>/",
+        agreement_staff_views.agreement_organisation,
+        name="agreement_organisation",
+    ),
+    path("agreements/<int:pk>/edit/", agreement_staff_views.agreement_edit, name="agreement_edit"),
+    path("agreements/<int:pk>/end/", agreement_staff_views.agreement_end, name="agreement_end"),
+]

@@ -138,6 +138,7 @@ def place_detail(request, public_id):
         {
             "place": place,
             "can_edit": selectors.can_edit_place(request.user, place),
+            "can_admin": selectors.can_admin_organisation(request.user, place.organisation),
             "profiles": _profile_rows(place),
             "verify_form": VerifyForm(
                 initial={"method": "phone", "update_every_days": place.update_every_days}
