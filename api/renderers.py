@@ -7,6 +7,8 @@ import json
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from places.csvsafe import safe_cell
+
 
 class GeoJSONRenderer(JSONRenderer):
     """Places and offers as a GeoJSON FeatureCollection (a Feature for one record).
@@ -78,13 +80,14 @@ def csv_cell(value) -> str:
 
 
 def csv_rows(rows, columns: list[str] | None = None):
-    """Yield CSV lines for an iterable of dicts; the first row fixes the columns."""
+    """Yield CSV lines for an iterable of dicts; the first row fixes the columns. Text that
+    could start a spreadsheet formula is neutralised (places.csvsafe)."""
     writer = csv.writer(_Echo())
     for row in rows:
         if columns is None:
             columns = list(row)
             yield writer.writerow(columns)
-        yield writer.writerow([csv_cell(row.get(c)) for c in columns])
+        yield writer.writerow([safe_cell(csv_cell(row.get(c))) for c in columns])
 
 
 class ICalendarRenderer(BaseRenderer):

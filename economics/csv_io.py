@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from economics.models import BudgetLine, CostCategory, RevenueCategory, Space, Visibility
+from places.csvsafe import safe_cell, safe_row
 from places.models import Organisation, Place
 from services.models import Provider
 
@@ -319,15 +320,16 @@ def csv_response(
 
     `locale="en"` (the default, for programs and English spreadsheets): commas between
     cells, decimal points. `locale="fr"`: semicolons between cells, decimal commas, which is
-    what French spreadsheets expect.
+    what French spreadsheets expect. Text that could start a spreadsheet formula is
+    neutralised (places.csvsafe).
     """
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";" if locale == "fr" else ",")
-    writer.writerow(header)
+    writer.writerow(safe_row(header))
     for row in rows:
-        writer.writerow([_cell(v, locale) for v in row])
+        writer.writerow([safe_cell(_cell(v, locale)) for v in row])
     return response
 
 

@@ -54,6 +54,13 @@ urlpatterns = [
     path("places/bulk/", bulk_views.bulk_confirm, name="place_bulk"),
     path("places/bulk/apply/", bulk_views.bulk_apply, name="place_bulk_apply"),
     path("places/bulk/report/", bulk_views.bulk_report, name="place_bulk_report"),
+    path("places/export.csv", views.place_export, {"file_format": "csv"}, name="place_export_csv"),
+    path(
+        "places/export.xlsx",
+        views.place_export,
+        {"file_format": "xlsx"},
+        name="place_export_xlsx",
+    ),
     path("places/<uuid:public_id>/", views.place_detail, name="place_detail"),
     path("places/<uuid:public_id>/edit/", views.place_edit, name="place_edit"),
     path("places/<uuid:public_id>/publish/", views.place_publish, name="place_publish"),

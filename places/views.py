@@ -17,13 +17,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import actions, ratelimits, selectors
+from places import actions, ratelimits, registry_export, selectors
 from places.forms import (
     PROFILE_FORMS,
     SUGGESTION_FORM_FIELDS,
@@ -87,9 +94,8 @@ def _editable_place(request, public_id) -> Place:
 # ---------------------------------------------------------------------------- place list
 
 
-@staff_required
-@require_GET
-def home(request):
+def _filtered_places(request):
+    """The list's filter form and the places it selects, shared by the list and the export."""
     visible = selectors.visible_places(request.user)
     form = PlaceFilterForm(
         request.GET or None,
@@ -97,7 +103,6 @@ def home(request):
         networks=Network.objects.order_by("name").values_list("slug", "name"),
     )
     filters = form.cleaned_data if form.is_valid() else {}
-    per_page = filters.get("per_page") or PlaceFilterForm.PAGE_SIZES[0]
     places = selectors.search_places(
         visible,
         q=filters.get("q", ""),
@@ -107,6 +112,14 @@ def home(request):
         communes=filters.get("commune", ()),
         networks=filters.get("network", ()),
     )
+    return form, filters, places
+
+
+@staff_required
+@require_GET
+def home(request):
+    form, filters, places = _filtered_places(request)
+    per_page = filters.get("per_page") or PlaceFilterForm.PAGE_SIZES[0]
     places = selectors.with_edit_right(selectors.place_list(places), request.user)
     page = Paginator(places, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -123,6 +136,25 @@ def home(request):
             "admin_organisations": list(selectors.admin_organisations(request.user)),
         },
     )
+
+
+@staff_required
+@require_GET
+def place_export(request, file_format):
+    """Every place the list shows with the same filters, all pages, drafts included."""
+    _form, _filters, places = _filtered_places(request)
+    filename = f"registry-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    if file_format == "xlsx":
+        response = HttpResponse(
+            registry_export.xlsx_bytes(places),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = StreamingHttpResponse(
+            registry_export.csv_lines(places), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # ------------------------------------------------------------------------- place detail

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from places.csvsafe import safe_cell
+
 BUFFER = 64 * 1024
 
 
@@ -44,14 +46,15 @@ def json_array(items: Iterable[Any]) -> Iterator[str]:
 
 
 def csv_rows(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV (comma, minimal quoting, CRLF as RFC 4180 says) with a header row."""
+    """CSV (comma, minimal quoting, CRLF as RFC 4180 says) with a header row; text that
+    could start a spreadsheet formula is neutralised (places.csvsafe)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
 
     def parts() -> Iterator[str]:
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
             text = out.getvalue()
             out.seek(0)
             out.truncate()
