@@ -71,7 +71,7 @@ def test_the_api_rate_limit_counts_in_the_configured_cache(client, settings, cac
 
 @pytest.mark.django_db
 def test_the_suggestion_limit_counts_in_the_configured_cache(settings, cache_backend):
-    from directory.suggestions import _over_limit
+    from places.ratelimits import suggestion_over_limit as _over_limit
 
     settings.SUGGESTION_RATE_LIMIT = (2, 3600)
     assert [_over_limit(CLIENT) for _ in range(3)] == [False, False, True]
@@ -145,7 +145,7 @@ SUGGESTION_ATTEMPTS = """
     import sys
 
     from django.conf import settings
-    from directory.suggestions import _over_limit
+    from places.ratelimits import suggestion_over_limit as _over_limit
 
     settings.SUGGESTION_RATE_LIMIT = (12, 3600)
     print(sum(not _over_limit(sys.argv[1]) for _ in range(10)))
