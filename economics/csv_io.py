@@ -45,6 +45,10 @@ def _text(data: bytes | str) -> str:
     raise ValidationError({"file": [_("The file is not UTF-8 or Windows-1252 text.")]})
 
 
+# No budget or attendance line is anywhere near this long.
+MAX_LINE = 64 * 1024
+
+
 def _reader(text: str, required: Sequence[str], optional: Sequence[str]) -> list[dict]:
     """The rows as dicts keyed by lower-case column, or ValidationError on a broken file."""
     first = text.splitlines()[0] if text.strip() else ""
@@ -53,6 +57,20 @@ def _reader(text: str, required: Sequence[str], optional: Sequence[str]) -> list
     if "\x00" in text:
         raise ValidationError(
             {"file": [_("The file contains NUL characters: it is not a CSV text file.")]}
+        )
+    long_line = next(
+        (n for n, line in enumerate(text.splitlines(), 1) if len(line) > MAX_LINE), None
+    )
+    if long_line is not None:
+        # Checked here rather than left to the csv module: its field limit is one setting
+        # for the whole process, which another reader may have raised.
+        raise ValidationError(
+            {
+                "file": [
+                    _("Row %(row)s: the CSV cannot be read (a line over %(max)s characters).")
+                    % {"row": long_line, "max": MAX_LINE}
+                ]
+            }
         )
     delimiter = max(";,\t", key=first.count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)

@@ -258,7 +258,7 @@ def _plausible(department: str, point: tuple[float, float] | None) -> bool:
     return south <= point[0] <= north and west <= point[1] <= east
 
 
-def read_communes() -> Iterator[Commune]:
+def read_communes() -> list[Commune]:
     """Every commune and municipal arrondissement of the package, with its point.
 
     Communes with neither a town-hall position nor a territory are skipped (none in the
@@ -282,7 +282,15 @@ def read_communes() -> Iterator[Commune]:
     for postcode_id, commune_id in rows:
         postcodes_of.setdefault(commune_id, []).append(postcode_by_id[postcode_id])
 
-    csv.field_size_limit(1 << 30)  # territories are long hex strings
+    # Territories are long hex strings; the limit is process-wide, so it is put back after.
+    previous_limit = csv.field_size_limit(1 << 30)
+    try:
+        return list(_read_communes_file(postcodes_of, departments))
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _read_communes_file(postcodes_of, departments) -> Iterator[Commune]:
     rows = _csv_rows("communes.csv.lzma")
     head = next(rows)
     col = {name: i for i, name in enumerate(head)}
