@@ -178,8 +178,22 @@ def _import(files, organisation, user, *, one_by_one: bool, capture) -> list:
 
 @pytest.mark.django_db
 def test_bulk_and_single_row_imports_write_the_same_rows(
-    shared_data, tmp_path, organisation, registry_admin, django_capture_on_commit_callbacks
+    shared_data,
+    tmp_path,
+    organisation,
+    registry_admin,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
+    import ipaddress
+
+    from places import outbound
+
+    # The partner's host resolves to a public address (no network here; deliveries are
+    # compared as queued, never sent).
+    monkeypatch.setattr(
+        outbound, "resolve", lambda host, port: [ipaddress.ip_address("93.184.215.14")]
+    )
     files = _sample_files(shared_data, tmp_path)
     token, _raw = api_actions.token_create(
         user=registry_admin, organisation=organisation, name="Partenaire", scopes=["read"]
