@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from api.auth import new_token_secret
 from api.models import PartnerToken, PlaceProviderAgreement
+from places import actions as places_actions
 from places import history
-from places.models import ChangeRecord, Organisation, Place
+from places.models import ChangeRecord, Organisation, OrganisationEvent, Place
 from services.models import Provider, ServiceKind
 
 
@@ -52,7 +53,19 @@ def token_create(
     )
     token.full_clean(exclude=["prefix", "secret_hash"])
     token.save()
+    places_actions.organisation_event_record(
+        organisation=organisation,
+        user=user,
+        kind=OrganisationEvent.Kind.TOKEN,
+        action=OrganisationEvent.Action.CREATED,
+        target=token_label(token),
+        summary=", ".join(scopes),
+    )
     return token, raw
+
+
+def token_label(token: PartnerToken) -> str:
+    return f"{token.name} ({token.prefix})"
 
 
 @transaction.atomic
@@ -62,6 +75,13 @@ def token_revoke(*, token: PartnerToken, user) -> PartnerToken:
     if current.revoked_at is None:
         current.revoked_at = timezone.now()
         current.save(update_fields=["revoked_at"])
+        places_actions.organisation_event_record(
+            organisation=current.organisation,
+            user=user,
+            kind=OrganisationEvent.Kind.TOKEN,
+            action=OrganisationEvent.Action.REVOKED,
+            target=token_label(current),
+        )
     token.revoked_at = current.revoked_at
     return current
 

@@ -40,8 +40,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import PartnerToken, WebhookDelivery, WebhookSubscription
+from places import actions as places_actions
 from places import outbound
-from places.models import ChangeRecord, Place
+from places.models import ChangeRecord, OrganisationEvent, Place
 
 EVENTS = (
     "place.created",
@@ -158,12 +159,27 @@ def subscription_create(
     )
     subscription.full_clean()
     subscription.save()
+    _event(
+        subscription, user=user, action=OrganisationEvent.Action.CREATED, summary=", ".join(events)
+    )
     return subscription
+
+
+def _event(subscription: WebhookSubscription, *, user, action: str, summary: str = "") -> None:
+    places_actions.organisation_event_record(
+        organisation=subscription.token.organisation,
+        user=user,
+        kind=OrganisationEvent.Kind.WEBHOOK,
+        action=action,
+        target=f"{subscription.url} ({subscription.token.name})",
+        summary=summary,
+    )
 
 
 @transaction.atomic
 def subscription_delete(*, subscription: WebhookSubscription, user=None) -> None:
     """Remove a subscription and its delivery log."""
+    _event(subscription, user=user, action=OrganisationEvent.Action.DELETED)
     subscription.delete()
 
 
@@ -377,6 +393,12 @@ def _disable(subscription: WebhookSubscription, *, now: datetime.datetime) -> No
         "The endpoint answered 410 Gone on %(when)s: it asked us to stop."
     ) % {"when": now.isoformat(timespec="seconds")}
     subscription.save(update_fields=["active", "disabled_reason"])
+    _event(
+        subscription,
+        user=None,
+        action=OrganisationEvent.Action.CHANGED,
+        summary=subscription.disabled_reason,
+    )
     subscription.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
         status=WebhookDelivery.Status.DISABLED, next_attempt_at=None
     )

@@ -32,6 +32,7 @@ from places.models import (
     Membership,
     Network,
     Organisation,
+    OrganisationEvent,
     Place,
     PlaceSlugAlias,
     Role,
@@ -711,6 +712,24 @@ def place_manager_add(
     )
 
 
+def organisation_event_record(
+    *, organisation: Organisation, user, kind: str, action: str, target: str, summary: str = ""
+) -> OrganisationEvent:
+    """Note on the organisation's activity log who did what, and when.
+
+    Called by the actions that change its members, partner tokens and webhooks, and by
+    imports and bulk actions; interface code never writes the log itself.
+    """
+    return OrganisationEvent.objects.create(
+        organisation=organisation,
+        user=user if getattr(user, "pk", None) else None,
+        kind=kind,
+        action=action,
+        target=str(target)[:200],
+        summary=str(summary)[:500],
+    )
+
+
 @transaction.atomic
 def membership_set(*, organisation: Organisation, user, person, role: str) -> Membership:
     """Give `person` a role in the organisation (creating or changing the membership)."""
@@ -732,6 +751,14 @@ def membership_set(*, organisation: Organisation, user, person, role: str) -> Me
             changes={"role": [old_role, role]},
             user=user,
             source="staff",
+        )
+        organisation_event_record(
+            organisation=organisation,
+            user=user,
+            kind=OrganisationEvent.Kind.MEMBERSHIP,
+            action=OrganisationEvent.Action.ADDED if created else OrganisationEvent.Action.CHANGED,
+            target=person.get_username(),
+            summary=role if created else f"{old_role} → {role}",
         )
     return membership
 
@@ -760,6 +787,14 @@ def membership_remove(*, membership: Membership, user) -> None:
         changes={"role": [membership.role, None]},
         user=user,
         source="staff",
+    )
+    organisation_event_record(
+        organisation=membership.organisation,
+        user=user,
+        kind=OrganisationEvent.Kind.MEMBERSHIP,
+        action=OrganisationEvent.Action.REMOVED,
+        target=membership.user.get_username(),
+        summary=membership.role,
     )
     membership.delete()
 

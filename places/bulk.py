@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from places import actions, freshness, selectors
-from places.models import Place
+from places.models import OrganisationEvent, Place
 
 PUBLISH, ARCHIVE, ASSIGN_MANAGER, VERIFY, REMIND = (
     "publish",
@@ -168,4 +168,22 @@ def bulk_apply(
             results.append(RowResult(place, False, " ".join(exc.messages)))
         else:
             results.append(RowResult(place, True))
+    _record_runs(user, action, results)
     return results
+
+
+def _record_runs(user, action: str, results: Sequence[RowResult]) -> None:
+    """One activity entry per organisation whose places the run touched or tried to."""
+    by_organisation: dict[int, list[RowResult]] = {}
+    for result in results:
+        by_organisation.setdefault(result.place.organisation_id, []).append(result)
+    for rows in by_organisation.values():
+        done = sum(1 for r in rows if r.done)
+        actions.organisation_event_record(
+            organisation=rows[0].place.organisation,
+            user=user,
+            kind=OrganisationEvent.Kind.BULK,
+            action=OrganisationEvent.Action.RUN,
+            target=action,
+            summary=f"{done}/{len(rows)}",
+        )

@@ -729,3 +729,62 @@ class BouncedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class OrganisationEvent(models.Model):
+    """Who did what to an organisation's people and partner access, and when.
+
+    Written only by the domain actions (places.actions.organisation_event_record, called
+    from the membership, token, webhook, import and bulk actions); read by the
+    organisation's activity page. The record outlives what it names: `target` is a label
+    kept as text, not a foreign key.
+    """
+
+    class Kind(models.TextChoices):
+        MEMBERSHIP = "membership", _("Membership")
+        TOKEN = "token", _("Partner token")
+        WEBHOOK = "webhook", _("Webhook")
+        IMPORT = "import", _("Import")
+        BULK = "bulk", _("Bulk action")
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        REMOVED = "removed", _("Removed")
+        CREATED = "created", _("Created")
+        REVOKED = "revoked", _("Revoked")
+        DELETED = "deleted", _("Deleted")
+        RUN = "run", _("Run")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # What the event is about, as it was named then: "alice", "token Mairie (lp_ab12)"...
+    target = models.CharField(_("about"), max_length=200)
+    # Short details, data rather than prose: "editor → registry_admin", "3 done, 1 refused".
+    summary = models.CharField(_("details"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("organisation event")
+        verbose_name_plural = _("organisation events")
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="org_event_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind} {self.action} {self.target}"

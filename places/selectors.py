@@ -206,6 +206,12 @@ def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__username")
 
 
+def organisation_activity(organisation: Organisation, *, kind: str = ""):
+    """The organisation's activity log, newest first, with who did each thing (one query)."""
+    events = organisation.events.select_related("user").order_by("-created_at", "-id")
+    return events.filter(kind=kind) if kind else events
+
+
 # -------------------------------------------------------------------------- suggestions
 
 

@@ -69,6 +69,11 @@ urlpatterns = [
     path("places/<uuid:public_id>/history/", views.place_history, name="place_history"),
     path("geocode/", views.geocode, name="geocode"),
     path("organisations/<slug:org_slug>/members/", views.members, name="members"),
+    path(
+        "organisations/<slug:org_slug>/activity/",
+        views.organisation_activity,
+        name="organisation_activity",
+    ),
     path("organisations/<slug:org_slug>/members/add/", views.member_add, name="member_add"),
     path(
         "organisations/<slug:org_slug>/members/<int:pk>/role/",

@@ -30,7 +30,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import actions, ratelimits, registry_export, selectors
+from places import actions, bulk, ratelimits, registry_export, selectors
 from places.forms import (
     PROFILE_FORMS,
     SUGGESTION_FORM_FIELDS,
@@ -53,6 +53,7 @@ from places.models import (
     Membership,
     Network,
     Organisation,
+    OrganisationEvent,
     Place,
     Role,
     Suggestion,
@@ -473,13 +474,48 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-def _administered_organisation(request, slug) -> Organisation:
+def _administered_organisation(request, slug, refusal: str | None = None) -> Organisation:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not selectors.can_admin_organisation(request.user, organisation):
         if organisation.pk not in selectors.roles_of(request.user):
             raise Http404
-        raise PermissionDenied(_("Only registry admins manage the members."))
+        raise PermissionDenied(refusal or _("Only registry admins manage the members."))
     return organisation
+
+
+ACTIVITY_PAGE_SIZE = 50
+
+
+@staff_required
+@require_GET
+def organisation_activity(request, org_slug):
+    """Who changed the organisation's members, partner tokens and webhooks, ran imports
+    and bulk actions, and when: newest first, filtered by kind."""
+    organisation = _administered_organisation(
+        request, org_slug, _("Only registry admins read the organisation's activity.")
+    )
+    kind = request.GET.get("kind", "")
+    if kind not in OrganisationEvent.Kind.values:
+        kind = ""
+    events = selectors.organisation_activity(organisation, kind=kind)
+    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.target_label = (
+            bulk.ACTION_LABELS.get(event.target, event.target)
+            if event.kind == OrganisationEvent.Kind.BULK
+            else event.target
+        )
+    return render(
+        request,
+        "manage/organisation_activity.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "kind": kind,
+            "kinds": OrganisationEvent.Kind.choices,
+            "query": f"kind={kind}" if kind else "",
+        },
+    )
 
 
 def _members_page(request, organisation, invite_form, status=200):

@@ -6,7 +6,8 @@ from dataclasses import asdict
 
 from api.imports.records import Report
 from api.models import ImportRun
-from places.models import Organisation
+from places import actions as places_actions
+from places.models import Organisation, OrganisationEvent
 
 
 def import_run_record(
@@ -16,7 +17,7 @@ def import_run_record(
     if report.dry_run:
         return None
     data = report.as_dict()
-    return ImportRun.objects.create(
+    run = ImportRun.objects.create(
         organisation=organisation,
         user=user,
         via=via,
@@ -29,3 +30,19 @@ def import_run_record(
         counts={**data["counts"], "rejection_counts": data["rejection_counts"]},
         rejections=[asdict(i) for i in report.rejections[: ImportRun.REJECTIONS_KEPT]],
     )
+    places_actions.organisation_event_record(
+        organisation=organisation,
+        user=user,
+        kind=OrganisationEvent.Kind.IMPORT,
+        action=OrganisationEvent.Action.RUN,
+        target=run.file_name,
+        summary=_import_summary(run),
+    )
+    return run
+
+
+def _import_summary(run: ImportRun) -> str:
+    parts = [f"{run.format}", f"{run.rows} rows", f"{run.rejected} rejected"]
+    if run.rolled_back:
+        parts.append("rolled back")
+    return ", ".join(parts)
