@@ -52,6 +52,8 @@ READ_ERRORS = {
     ),
 )
 class AgreementViewSet(ApiViewSet):
+    # For the schema only (the path parameter's type); reads go through get_queryset().
+    queryset = PlaceProviderAgreement.objects.none()
     serializer_class = api_serializers.AgreementSerializer
     write_scope = PartnerToken.Scope.WRITE_AGREEMENTS
 
