@@ -344,30 +344,39 @@ def rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
         return _rebuild_places(place_ids, window)
 
 
-def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
-    # Only what evaluation reads (the place's INSEE code and postcode give its holidays):
-    # whole place rows, descriptions included, cost more to load than to evaluate.
-    # The owner's ids too: a deferred one costs a query per schedule (owner_place, rows).
-    fields = [
-        "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
-        "place_id", "offer_id",
-    ]  # fmt: skip
-    where = ("insee_code", "postcode", "time_zone")  # its holidays and its zone
+# Only what evaluation reads (the place's INSEE code and postcode give its holidays, its
+# time zone too): whole place rows, descriptions included, cost more to load than to
+# evaluate. The owner's ids too: a deferred one costs a query per schedule (owner_place).
+_SCHEDULE_FIELDS = (
+    "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
+    "place_id", "offer_id",
+)  # fmt: skip
+_PLACE_FIELDS = ("insee_code", "postcode", "time_zone")
+
+
+def _schedules_of(place_ids, exceptions_from: datetime.date) -> tuple[list, dict[int, list]]:
+    """Every schedule at these places (their own and their offers'), with their owner's
+    zone fields, and their exceptions ending on or after `exceptions_from`: three queries."""
     schedules = list(
         Schedule.objects.filter(place_id__in=place_ids)
         .select_related("place")
-        .only(*fields, *(f"place__{f}" for f in where))
+        .only(*_SCHEDULE_FIELDS, *(f"place__{f}" for f in _PLACE_FIELDS))
     ) + list(
         Schedule.objects.filter(offer__place_id__in=place_ids)
         .select_related("offer__place")
-        .only(*fields, *(f"offer__place__{f}" for f in where))
+        .only(*_SCHEDULE_FIELDS, *(f"offer__place__{f}" for f in _PLACE_FIELDS))
     )
     exceptions: dict[int, list] = {}
-    # A day earlier: places west of the site's zone start their days on the eve.
     for exc in ScheduleException.objects.filter(
-        schedule__in=[s.pk for s in schedules], end_date__gte=window.start - DAY
+        schedule__in=[s.pk for s in schedules], end_date__gte=exceptions_from
     ):
         exceptions.setdefault(exc.schedule_id, []).append(exc)
+    return schedules, exceptions
+
+
+def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
+    # A day earlier: places west of the site's zone start their days on the eve.
+    schedules, exceptions = _schedules_of(place_ids, window.start - DAY)
     rows: list[Row] = []
     spans: dict[str, tuple[datetime.date, datetime.date]] = {}
     for schedule in schedules:
@@ -413,25 +422,10 @@ def roll_places(
 
 
 def _roll_places(place_ids, old, new) -> int:
-    # The owner's ids too: a deferred one costs a query per schedule (owner_place, rows).
-    fields = [
-        "mode", "rules", "public_holidays", "holiday_times", "osm_source", "holiday_zone",
-        "place_id", "offer_id",
-    ]  # fmt: skip
-    where = ("insee_code", "postcode", "time_zone")
     zones: dict[str, list[int]] = {}
-    for pk, *place_fields in Place.objects.filter(pk__in=place_ids).values_list("pk", *where):
-        zone_of = Place(**dict(zip(where, place_fields, strict=True)))
+    for pk, *fields in Place.objects.filter(pk__in=place_ids).values_list("pk", *_PLACE_FIELDS):
+        zone_of = Place(**dict(zip(_PLACE_FIELDS, fields, strict=True)))
         zones.setdefault(place_zone_name(zone_of), []).append(pk)
-    schedules = list(
-        Schedule.objects.filter(place_id__in=place_ids)
-        .select_related("place")
-        .only(*fields, *(f"place__{f}" for f in where))
-    ) + list(
-        Schedule.objects.filter(offer__place_id__in=place_ids)
-        .select_related("offer__place")
-        .only(*fields, *(f"offer__place__{f}" for f in where))
-    )
     tails: dict[str, tuple[datetime.date, datetime.date, datetime.datetime]] = {}
     for tz_name in zones:
         old_stop = place_days(old[0], old[1], tz_name)[1]
@@ -439,11 +433,7 @@ def _roll_places(place_ids, old, new) -> int:
         first = max(old_stop, new_first)
         tails[tz_name] = (first, new_stop, _midnight(first, tz_name))
     earliest = min((first for first, _stop, _t in tails.values()), default=new[1])
-    exceptions: dict[int, list] = {}
-    for exc in ScheduleException.objects.filter(
-        schedule__in=[s.pk for s in schedules], end_date__gte=earliest - 2 * DAY
-    ):
-        exceptions.setdefault(exc.schedule_id, []).append(exc)
+    schedules, exceptions = _schedules_of(place_ids, earliest - 2 * DAY)
     rows: list[Row] = []
     for schedule in schedules:
         place = schedule.owner_place

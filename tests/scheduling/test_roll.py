@@ -175,9 +175,7 @@ def test_searches_keep_answering_during_a_roll(monkeypatch, registry):
     assert all(answer == expected for answer in answers)
 
 
-def test_the_roll_costs_the_same_queries_for_more_places(
-    monkeypatch, registry, django_assert_max_num_queries
-):
+def test_the_roll_costs_the_same_queries_for_more_places(monkeypatch, registry):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
