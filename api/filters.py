@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import zoneinfo
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
@@ -22,6 +21,7 @@ from api.errors import ApiError
 from places.communes import zone_name_at
 from places.models import Network, Place, Typology
 from places.selectors import search_places
+from places.timezones import zone
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import available_offers
@@ -60,8 +60,8 @@ def parse_float(name: str, raw: str, low: float, high: float) -> float:
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 
-def parse_instant(name: str, raw: str, zone=None) -> datetime.datetime:
-    """An ISO 8601 date-time; without an offset it is read on `zone`'s clock (the site's
+def parse_instant(name: str, raw: str, tz=None) -> datetime.datetime:
+    """An ISO 8601 date-time; without an offset it is read on `tz`'s clock (the site's
     when not given)."""
     try:
         value = parse_datetime(str(raw).strip().replace(" ", "+"))
@@ -78,7 +78,7 @@ def parse_instant(name: str, raw: str, zone=None) -> datetime.datetime:
             % {"lo": EARLIEST_YEAR, "hi": LATEST_YEAR},
         )
     if timezone.is_naive(value):
-        value = timezone.make_aware(value, zone)
+        value = timezone.make_aware(value, tz)
     return value
 
 
@@ -263,7 +263,7 @@ class PlaceFilter(django_filters.FilterSet):
         if not raw:
             return None
         try:
-            return zoneinfo.ZoneInfo(zone_name_at(*parse_near(raw)))
+            return zone(zone_name_at(*parse_near(raw)))
         except ApiError:
             return None  # `near` itself answers the error
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from places.communes import resolve_location, zone_name_at
 from places.models import Typology
+from places.timezones import zone
 from services.needs import need_choices
 
 PROFILE_CHOICES = [
@@ -72,12 +72,10 @@ class WhereMixin:
     def radius_km(self) -> float:
         return float(self.cleaned_data.get("radius") or DEFAULT_RADIUS)
 
-    def point_zone(self) -> zoneinfo.ZoneInfo:
+    def point_zone(self):
         """The clock of the place searched around: a typed time is a time there."""
         point = self.point
-        if point is None:
-            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        return zoneinfo.ZoneInfo(zone_name_at(*point))
+        return zone(zone_name_at(*point) if point is not None else settings.TIME_ZONE)
 
 
 class SearchForm(WhereMixin, forms.Form):
