@@ -26,7 +26,8 @@ from places.models import Place
 from services.selectors import available_offers
 
 PRINT = {"impression-numerisation"}
-ONLINE = {"demarches-en-ligne", "numerique-bases"}
+# Paperwork words mean help with procedures, not a class on digital basics.
+PROCEDURES = {"demarches-en-ligne"}
 EQUIPMENT = {"acces-equipement"}
 MACHINES = {"machines-fablab"}
 DESK = {"poste-nomade", "bureau-dedie"}
@@ -72,9 +73,9 @@ ROWS = [
     Row("ordinateur", kinds=EQUIPMENT),
     Row("internet gratuit", kinds=EQUIPMENT, not_understood=["gratuit"]),
     # procedures
-    Row("aide administrative", kinds=ONLINE),
-    Row("démarches administratives", kinds=ONLINE),
-    Row("demarches", kinds=ONLINE),
+    Row("aide administrative", kinds=PROCEDURES),
+    Row("démarches administratives", kinds=PROCEDURES),
+    Row("demarches", kinds=PROCEDURES),
     Row("France Travail", kinds={"france-travail"}),
     Row("pole emploi", kinds={"france-travail"}),
     Row("chômage", kinds={"france-travail"}),

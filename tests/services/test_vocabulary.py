@@ -16,7 +16,7 @@ from tests.factories import MembershipFactory, PlaceFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 PRINT = {"impression-numerisation"}
-ONLINE = {"demarches-en-ligne", "numerique-bases"}
+PROCEDURES = {"demarches-en-ligne"}
 
 # (query, kinds, typologies, words left for text search)
 READINGS = [
@@ -27,7 +27,9 @@ READINGS = [
     ("impression", PRINT, set(), []),
     ("impressions", PRINT, set(), []),
     ("allocations familiales", {"caf"}, set(), []),
-    ("aide administrative", ONLINE, set(), []),
+    ("aide administrative", PROCEDURES, set(), []),
+    ("paperwork", PROCEDURES, set(), []),
+    ("informatique", {"numerique-bases"}, set(), []),
     ("Pôle emploi", {"france-travail"}, set(), []),
     ("pole-emploi", {"france-travail"}, set(), []),
     ("FRANCE TRAVAIL", {"france-travail"}, set(), []),
@@ -207,3 +209,22 @@ def test_invalid_post_keeps_input_and_says_why(admin_client_):
     content = response.content.decode()
     assert 'value="caf"' in content
     assert NeedWord.objects.filter(normalized="caf").count() == 1
+
+
+def test_paperwork_words_move_to_procedures_but_edited_words_keep_their_meaning():
+    """services/0006: only words still holding the seeded pair of kinds change, both ways."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("services.migrations.0006_paperwork_words_mean_procedures")
+    pair = ["demarches-en-ligne", "numerique-bases"]
+    NeedWord.objects.filter(normalized="paperwork").update(kinds=pair)
+    NeedWord.objects.filter(normalized="admin help").update(kinds=["caf"])  # edited by staff
+    migration.forward(apps, None)
+    assert NeedWord.objects.get(normalized="paperwork").kinds == ["demarches-en-ligne"]
+    assert NeedWord.objects.get(normalized="admin help").kinds == ["caf"]
+    assert NeedWord.objects.get(normalized="informatique").kinds == ["numerique-bases"]
+    migration.backward(apps, None)
+    assert NeedWord.objects.get(normalized="paperwork").kinds == pair
+    assert NeedWord.objects.get(normalized="admin help").kinds == ["caf"]
