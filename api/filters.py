@@ -22,6 +22,7 @@ from places.communes import zone_name_at
 from places.models import Network, Place, Typology
 from places.selectors import search_places
 from places.timezones import zone
+from scheduling import status
 from scheduling.selectors import OutsideWindow, open_places, places_offering_at
 from services.models import Provider, ServiceKind, ServiceOffer
 from services.selectors import available_offers
@@ -197,7 +198,22 @@ class PlaceFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         if not self.form.data.get("updated_since"):
             queryset = queryset.filter(status=Place.Status.PUBLISHED)
-        return super().filter_queryset(queryset)
+        self._q_reading = None
+        queryset = super().filter_queryset(queryset)
+        reading = self._q_reading
+        if (
+            reading is not None
+            and reading.time_words
+            and not self.form.data.get("open_at")
+            and not self.form.data.get("open_now")
+        ):
+            # A time named in `q` ("caf samedi matin") is read as the page reads it, on
+            # the clock at `near`, once the other filters have narrowed the places.
+            now = timezone.localtime(status.clock(), self._near_zone())
+            at = reading.when.at(now)
+            if at is not None:
+                queryset = self._open_at(queryset, "q", at)
+        return queryset
 
     def filter_noop(self, queryset, name, value):
         return queryset
@@ -206,7 +222,7 @@ class PlaceFilter(django_filters.FilterSet):
         # The same reading as the residents' search: named needs and kinds of places
         # become filters, the other words text search (services.vocabulary.match_words);
         # matched places carry `text_rank`, and the list puts the most relevant first.
-        reading = understand(value)
+        reading = self._q_reading = understand(value)
         if reading.typologies:
             queryset = search_places(queryset, typologies=sorted(reading.typologies))
         if reading.kinds:
@@ -244,8 +260,12 @@ class PlaceFilter(django_filters.FilterSet):
     def _asked_offers(self, at):
         """The live offers the request's `service_kind` and `provider` ask for, or None."""
         lookup = {}
-        if self.form.data.get("service_kind"):
-            lookup["kind__slug__in"] = split_values(self.form.data["service_kind"])
+        # The kinds asked by `service_kind` and those named in `q`, as the page reads them.
+        kinds = {*split_values(self.form.data.get("service_kind") or "")}
+        if getattr(self, "_q_reading", None) is not None:
+            kinds |= self._q_reading.kinds
+        if kinds:
+            lookup["kind__slug__in"] = sorted(kinds)
         if self.form.data.get("provider"):
             lookup["provider__slug__in"] = split_values(self.form.data["provider"])
         if not lookup:

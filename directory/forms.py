@@ -170,12 +170,13 @@ class SearchForm(WhereMixin, forms.Form):
         self._clean_where(data)
         return data
 
-    def wanted_instant(self, now: datetime.datetime) -> datetime.datetime | None:
+    def wanted_instant(self, now: datetime.datetime, named=None) -> datetime.datetime | None:
         """The instant the person wants places open at, or None (aware).
 
         A chosen day and time are read on the clock where the person searches (the site's
         when no point is given): "Saturday 10:00" near Saint-Denis de La Réunion is 10:00
-        there.
+        there. With "any time" chosen, a time named in the words (`named`, a
+        `services.vocabulary.When`: "CAF samedi matin") is read on that clock too.
         """
         data = self.cleaned_data
         if data.get("open") == "now":
@@ -183,6 +184,8 @@ class SearchForm(WhereMixin, forms.Form):
         if data.get("open") == "at" and data.get("date") and data.get("time"):
             naive = datetime.datetime.combine(data["date"], data["time"])
             return timezone.make_aware(naive, self.point_zone())
+        if not data.get("open") and named is not None:
+            return named.at(timezone.localtime(now, self.point_zone()))
         return None
 
 
@@ -203,6 +206,12 @@ class EmbedForm(WhereMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def wanted_instant(self, now: datetime.datetime, named=None) -> datetime.datetime | None:
+        """A time named in the words ("ouvert samedi"), read where the visitor searches."""
+        if named is None:
+            return None
+        return named.at(timezone.localtime(now, self.point_zone()))
 
     def __init__(self, data=None, *, networks=(), communes=(), **kwargs):
         super().__init__(data, **kwargs)

@@ -60,6 +60,8 @@ class Search:
     words_left_out: bool = False  # ...left out because the rest of the query was understood
     ranked: bool = False  # results carry `text_rank` (most relevant first)
     errors: list[str] = field(default_factory=list)
+    at_from_words: bool = False  # `at` was named in the words ("samedi matin")
+    at_wall: datetime.datetime | None = None  # `at` on the searched place's clock, naive
 
 
 def window_text() -> str:
@@ -103,7 +105,11 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
     kinds = kinds_for(listed("need")) | reading.kinds
     search.kinds = kinds
     search.reading = reading
-    at = form.wanted_instant(now) if hasattr(form, "wanted_instant") else None
+    at = form.wanted_instant(now, reading.when) if hasattr(form, "wanted_instant") else None
+    search.at_from_words = bool(at and reading.time_words and not data.get("open"))
+    if at is not None:
+        # Shown on the clock where the person searches (naive: templates keep it as is).
+        search.at_wall = timezone.localtime(at, form.point_zone()).replace(tzinfo=None)
     offers = None
     if kinds or data.get("free"):
         offers = available_offers(on=timezone.localdate(at or now))

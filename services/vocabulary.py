@@ -9,8 +9,11 @@ forgives a plural or, for words of five letters or more, one typo.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from places import textsearch
 from places.models import Place, normalize_text
@@ -80,6 +83,146 @@ def _same_word(typed: str, known: str) -> tuple[bool, bool]:
     return False, False
 
 
+# Words for a time, read out of the query ("CAF samedi matin", "open now", "demain 14h").
+DAYS = {
+    **dict.fromkeys(["lundi", "monday"], 0),
+    **dict.fromkeys(["mardi", "tuesday"], 1),
+    **dict.fromkeys(["mercredi", "wednesday"], 2),
+    **dict.fromkeys(["jeudi", "thursday"], 3),
+    **dict.fromkeys(["vendredi", "friday"], 4),
+    **dict.fromkeys(["samedi", "saturday"], 5),
+    **dict.fromkeys(["dimanche", "sunday"], 6),
+}
+DAYS_AHEAD = {"aujourd hui": 0, "today": 0, "demain": 1, "tomorrow": 1, "tonight": 0}
+# A part of the day read as one time (minutes after midnight): when most counters are open.
+PARTS_OF_DAY = {
+    "apres midi": 15 * 60,
+    "afternoon": 15 * 60,
+    "matin": 10 * 60,
+    "matinee": 10 * 60,
+    "morning": 10 * 60,
+    "midi": 12 * 60,
+    "noon": 12 * 60,
+    "soir": 18 * 60 + 30,
+    "soiree": 18 * 60 + 30,
+    "evening": 18 * 60 + 30,
+    "tonight": 18 * 60 + 30,
+}
+NOW_WORDS = frozenset(["maintenant", "now", "actuellement"])
+# "ouvert" asks for now only when no day or time is named ("ouvert samedi" is Saturday).
+OPEN_WORDS = frozenset(["ouvert", "ouverte", "ouverts", "ouvertes", "open"])
+DEFAULT_MINUTES = 10 * 60  # a day named without a time
+HOUR_TOKEN = re.compile(r"^(\d{1,2})h(\d{2})?$")
+MERIDIEM_TOKEN = re.compile(r"^(\d{1,2})(am|pm)$")
+DIGITS = re.compile(r"^\d{1,2}$")
+
+
+@dataclass
+class When:
+    """A time named in a query: now, or a day (a weekday or days from today) and a time."""
+
+    now: bool = False
+    weekday: int | None = None  # 0 is Monday
+    days_ahead: int | None = None  # 0 today, 1 tomorrow
+    minutes: int | None = None  # after midnight
+    open_word: bool = False  # "ouvert"/"open" alone means now
+
+    @property
+    def named(self) -> bool:
+        return self.now or self.open_word or self.has_day_or_time
+
+    @property
+    def has_day_or_time(self) -> bool:
+        return self.weekday is not None or self.days_ahead is not None or self.minutes is not None
+
+    def at(self, now: datetime.datetime) -> datetime.datetime | None:
+        """The instant named, on the clock of `now` (aware, local), or None if none is named.
+
+        A weekday is the next one, today included while its time is still ahead; a time
+        alone is today's, or tomorrow's once passed; a day without a time is read at 10:00
+        (when most counters are open), or from now when that day is today.
+        """
+        if self.now or (self.open_word and not self.has_day_or_time):
+            return now
+        if not self.has_day_or_time:
+            return None
+        today = now.date()
+        if self.days_ahead is not None:
+            day = today + datetime.timedelta(days=self.days_ahead)
+        elif self.weekday is not None:
+            day = today + datetime.timedelta(days=(self.weekday - today.weekday()) % 7)
+        else:
+            day = today
+        minutes = self.minutes
+        if minutes is None:
+            if day == today:
+                return now
+            minutes = DEFAULT_MINUTES
+        elif day == today and minutes < now.hour * 60 + now.minute and self.days_ahead is None:
+            day += datetime.timedelta(days=7 if self.weekday is not None else 1)
+        wall = datetime.datetime.combine(day, datetime.time(minutes // 60, minutes % 60))
+        return timezone.make_aware(wall, now.tzinfo)
+
+
+def _clock(hours: str, minutes: str | None = "0", meridiem: str = "") -> int | None:
+    h, m = int(hours), int(minutes or 0)
+    if meridiem:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if meridiem == "pm" else 0)
+    if h > 23 or m > 59:
+        return None
+    return h * 60 + m
+
+
+def _time_at(tokens: list[str], i: int, when: When) -> int:
+    """How many tokens from `i` name a time (0 if none); what they name goes into `when`."""
+    token = tokens[i]
+    pair = " ".join(tokens[i : i + 2])
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if pair in DAYS_AHEAD or pair in PARTS_OF_DAY:
+        when.days_ahead = DAYS_AHEAD.get(pair, when.days_ahead)
+        when.minutes = PARTS_OF_DAY.get(pair, when.minutes)
+        return 2
+    if token in DAYS_AHEAD or token in PARTS_OF_DAY:
+        when.days_ahead = DAYS_AHEAD.get(token, when.days_ahead)
+        when.minutes = PARTS_OF_DAY.get(token, when.minutes)
+        return 1
+    day = DAYS.get(token, DAYS.get(_singular(token)))
+    if day is not None:
+        when.weekday = day
+        return 1
+    if token in NOW_WORDS:
+        when.now = True
+        return 1
+    if token in OPEN_WORDS:
+        when.open_word = True
+        return 1
+    match = HOUR_TOKEN.match(token)
+    if match and (minutes := _clock(match[1], match[2])) is not None:
+        when.minutes = minutes
+        return 1
+    match = MERIDIEM_TOKEN.match(token)
+    if match and (minutes := _clock(match[1], "0", match[2])) is not None:
+        when.minutes = minutes
+        return 1
+    if DIGITS.match(token) and following in ("h", "am", "pm"):
+        meridiem = "" if following == "h" else following
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        with_minutes = following == "h" and DIGITS.match(after) and len(after) == 2
+        minutes = _clock(token, after if with_minutes else "0", meridiem)
+        if minutes is not None:
+            when.minutes = minutes
+            return 3 if with_minutes else 2
+    if DIGITS.match(token) and DIGITS.match(following) and len(following) == 2:
+        # "14:30" arrives as "14 30": read as a time only when it makes one.
+        minutes = _clock(token, following)
+        if minutes is not None:
+            when.minutes = minutes
+            return 2
+    return 0
+
+
 @dataclass(frozen=True)
 class Term:
     words: tuple[str, ...]
@@ -97,6 +240,8 @@ class Interpretation:
     ignored: list[str] = field(default_factory=list)  # stop words
     # Set by `understand`: do the leftover words appear in any place's text at all?
     words_in_registry: bool = False
+    when: When = field(default_factory=When)  # a time named in the query
+    time_words: list[str] = field(default_factory=list)  # the words that named it
 
     @property
     def understood(self) -> bool:
@@ -131,6 +276,18 @@ def _match_at(tokens: list[str], start: int, term: Term) -> dict[str, str] | Non
     return corrections
 
 
+def _longest_at(tokens, i, terms, *, allow_typo):
+    """The longest vocabulary term matching from token `i`, with its corrections, or None."""
+    found: tuple[Term, dict[str, str]] | None = None
+    for term in terms:
+        corrections = _match_at(tokens, i, term)
+        if corrections is None or (corrections and not allow_typo):
+            continue
+        if found is None or len(term.words) > len(found[0].words):
+            found = (term, corrections)
+    return found
+
+
 def interpret(q: str, terms: list[Term] | None = None, *, typos: bool = False) -> Interpretation:
     """What a typed query asks for. `terms` defaults to the vocabulary in the database.
 
@@ -146,16 +303,15 @@ def interpret(q: str, terms: list[Term] | None = None, *, typos: bool = False) -
         terms = load_terms()
     i = 0
     while i < len(tokens):
-        found: tuple[Term, dict[str, str]] | None = None
-        for allow_typo in (False, True) if typos else (False,):
-            for term in terms:
-                corrections = _match_at(tokens, i, term)
-                if corrections is None or (corrections and not allow_typo):
-                    continue
-                if found is None or len(term.words) > len(found[0].words):
-                    found = (term, corrections)
-            if found is not None:
-                break
+        # An exact need word first, then a time ("samedi", "14h"), then a close spelling.
+        found = _longest_at(tokens, i, terms, allow_typo=False)
+        taken = 0 if found else _time_at(tokens, i, result.when)
+        if found is None and not taken and typos:
+            found = _longest_at(tokens, i, terms, allow_typo=True)
+        if found is None and taken:
+            result.time_words.append(" ".join(tokens[i : i + taken]))
+            i += taken
+            continue
         if found is not None:
             term, corrections = found
             result.kinds |= term.kinds

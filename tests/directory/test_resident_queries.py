@@ -140,6 +140,10 @@ ROWS = [
     Row("health insurance", kinds={"assurance-maladie"}),
     Row("coworking near me", typologies={"coworking"}),
     Row("I need to print", kinds=PRINT),
+    # a day and a time in the words: read as "open then", never "not understood"
+    Row("imprimer samedi matin", kinds=PRINT),
+    Row("wifi ouvert maintenant", kinds=EQUIPMENT, at_least=0),
+    Row("repair café tuesday evening", typologies={"repair_cafe"}, at_least=0),
     # words nobody catalogued, filler words, syntax characters
     Row("xyzzy", none=True, at_least=0, not_understood=["xyzzy"]),
     Row("caf xyzzy", kinds={"caf"}, not_understood=["xyzzy"]),

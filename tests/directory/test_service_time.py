@@ -201,3 +201,26 @@ def test_service_level_matching_costs_a_constant_number_of_queries(
     assert len(names(search(client, f"{TUESDAY_10}&need=caf"))) == 6
     assert len(api_client.get(api_query).json()["results"]) == 6
     assert count(f"{TUESDAY_10}&need=caf") == before
+
+
+def test_a_day_and_time_in_the_words_ask_for_the_service_then(client, caf):
+    # Tuesday 10:30 now: "mardi 10h" is next Tuesday (17 March) 10:00, when the desk runs.
+    tuesday = search(client, "q=caf+mardi+10h")
+    assert names(tuesday) == ["France Services Guillotière"]
+    body = tuesday.content.decode()
+    assert "Your words “mardi 10h” were read as: open on Tuesday 17 March, 10:00" in body
+    assert "not understood" not in body
+    assert names(search(client, "q=caf+jeudi+15h")) == []
+    assert names(search(client, "q=CAF+Thursday+3pm")) == []
+    # A time chosen in the filters wins over the words.
+    assert names(search(client, f"q=caf+jeudi+15h&{TUESDAY_10}")) == ["France Services Guillotière"]
+
+
+def test_the_api_reads_a_time_in_q_as_the_page_does(api_client, caf):
+    assert api_names(api_client, "q=caf+mardi+10h") == ["France Services Guillotière"]
+    assert api_names(api_client, "q=caf+jeudi+15h") == []
+    # ...and a need named in `q` is matched at the service level with `open_at` too.
+    assert api_names(api_client, "q=caf&open_at=2026-03-12T15:00:00%2B01:00") == []
+    assert api_names(api_client, "q=caf+jeudi+15h&open_at=2026-03-17T10:00:00%2B01:00") == [
+        "France Services Guillotière"
+    ]

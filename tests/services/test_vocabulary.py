@@ -228,3 +228,58 @@ def test_paperwork_words_move_to_procedures_but_edited_words_keep_their_meaning(
     migration.backward(apps, None)
     assert NeedWord.objects.get(normalized="paperwork").kinds == pair
     assert NeedWord.objects.get(normalized="admin help").kinds == ["caf"]
+
+
+# (query, kinds, the time named: weekday, days ahead, minutes, now; words left for text)
+TIMES = [
+    ("caf samedi matin", {"caf"}, (5, None, 600, False), []),
+    ("CAF Saturday morning", {"caf"}, (5, None, 600, False), []),
+    ("imprimer demain 14h30", PRINT, (None, 1, 870, False), []),
+    ("ouvert maintenant", set(), (None, None, None, True), []),
+    ("samedi 10:00", set(), (5, None, 600, False), []),
+    ("mardis après-midi", set(), (1, None, 900, False), []),
+    ("print 3pm tuesday", PRINT, (1, None, 900, False), []),
+    ("caf ce soir", {"caf"}, (None, None, 1110, False), []),
+    ("jeudi 9 h 15", set(), (3, None, 555, False), []),
+    ("aujourd'hui", set(), (None, 0, None, False), []),
+    ("caf 25h", {"caf"}, (None, None, None, False), ["25h"]),
+    ("69530", set(), (None, None, None, False), ["69530"]),
+    ("12 rue des Tilleuls", set(), (None, None, None, False), ["12", "rue", "tilleuls"]),
+]
+
+
+@pytest.mark.parametrize(("query", "kinds", "time", "words"), TIMES, ids=[t[0] for t in TIMES])
+def test_a_time_in_the_words_is_read_apart(query, kinds, time, words):
+    reading = interpret(query)
+    when = reading.when
+    assert reading.kinds == kinds
+    assert (when.weekday, when.days_ahead, when.minutes, when.now) == time
+    assert reading.words == words
+
+
+# "Now" is Tuesday 10 March 2026, 10:30 in Paris.
+INSTANTS = [
+    ("samedi matin", "2026-03-14T10:00"),
+    ("samedi", "2026-03-14T10:00"),  # a day without a time: 10:00
+    ("mardi 11h", "2026-03-10T11:00"),  # today, still ahead
+    ("mardi 9h", "2026-03-17T09:00"),  # today but passed: next week
+    ("9h", "2026-03-11T09:00"),  # a time alone, passed: tomorrow
+    ("16h", "2026-03-10T16:00"),
+    ("demain", "2026-03-11T10:00"),
+    ("ce soir", "2026-03-10T18:30"),
+    ("aujourd'hui", "2026-03-10T10:30"),  # today without a time: from now
+    ("ouvert", "2026-03-10T10:30"),
+    ("ouvert dimanche", "2026-03-15T10:00"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), INSTANTS, ids=[i[0] for i in INSTANTS])
+def test_the_time_named_is_the_next_such_instant(query, expected):
+    import datetime
+    import zoneinfo
+
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    now = datetime.datetime(2026, 3, 10, 10, 30, tzinfo=paris)
+    at = interpret(query, []).when.at(now)
+    assert at == datetime.datetime.fromisoformat(expected).replace(tzinfo=paris)
+    assert interpret("caf", []).when.at(now) is None
