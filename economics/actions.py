@@ -176,15 +176,32 @@ def sharing_offer_set(
     space: Space,
     rules: Sequence[dict],
     data: Mapping[str, Any] | None = None,
+    expected_version: int | None,
     source: str = "staff",
 ) -> SharingOffer:
     """Open a space to other actors at the times of `rules` (scheduling rule dicts).
 
     `data` holds the terms (free or a price per hour, day or month), conditions, audiences,
     contact and visibility. Errors come keyed `rules[i].field` or by field.
+    `expected_version` is the offer's version the editor started from (0 when the space had
+    no offer yet); another one raises StaleRecord, `None` skips the check (imports).
     """
     data = dict(data or {})
     _unknown(data, SHARING_FIELDS)
+    Space.objects.select_for_update().filter(pk=space.pk).first()  # serialise the first offer
+    offer = SharingOffer.objects.select_for_update().filter(space=space).first()
+    stored = offer.version if offer else 0
+    check_version(
+        kind="sharing",
+        current=offer,
+        version=stored,
+        expected=expected_version,
+        since=lambda: (
+            ChangeRecord.objects.filter(target=f"sharing:{space.pk}", version__gt=expected_version)
+            .select_related("user")
+            .order_by("created_at", "id")
+        ),
+    )
     errors: dict[str, list] = {}
     parsed = []
     try:
@@ -193,8 +210,7 @@ def sharing_offer_set(
         _merge_errors(errors, "rules", exc)
     if not parsed and not errors:
         errors["rules"] = [_("Say when the space is shared: give at least one rule.")]
-    offer = SharingOffer.objects.select_for_update().filter(space=space).first()
-    before = snapshot(offer, exclude=("space",)) if offer else None
+    before = snapshot(offer, exclude=("space", "version")) if offer else None
     if offer is None:
         offer = SharingOffer(space=space)
     for key, value in data.items():
@@ -207,14 +223,18 @@ def sharing_offer_set(
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    changes = diff(before, snapshot(offer, exclude=("space", "version")))
+    if before is not None and changes:
+        offer.version += 1
     offer.save()
     record(
         place=space.place,
         target=f"sharing:{space.pk}",
         action=ChangeRecord.Action.CREATE if before is None else ChangeRecord.Action.UPDATE,
-        changes=diff(before, snapshot(offer, exclude=("space",))),
+        changes=changes,
         user=user,
         source=source,
+        version=offer.version,
     )
     return offer
 

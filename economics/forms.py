@@ -219,6 +219,7 @@ class SharingForm(AriaMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    version = VersionField()  # the offer's version, 0 when the space has none yet
 
     class Meta:
         model = SharingOffer
@@ -237,6 +238,8 @@ class SharingForm(AriaMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version if self.instance.pk else 0
         rules = self.instance.rules if self.instance and self.instance.pk else []
         if (
             len(rules) == 1

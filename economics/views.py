@@ -522,6 +522,7 @@ def sharing_edit(request, public_id, pk: int):
     space = get_object_or_404(Space, place=place, pk=pk)
     offer = SharingOffer.objects.filter(space=space).first()
     form = SharingForm(request.POST or None, instance=offer or SharingOffer(space=space))
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             actions.sharing_offer_set(
@@ -529,7 +530,20 @@ def sharing_edit(request, public_id, pk: int):
                 space=space,
                 rules=form.cleaned_data["rules"],
                 data=form.offer_data(),
+                expected_version=form.cleaned_data["version"],
             )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            offer = exc.current
+            form = SharingForm(
+                _with_version(request.POST, exc.version),
+                instance=offer or SharingOffer(space=space),
+            )
+            form.is_valid()
+            conflict = {
+                "message": exc.messages[0],
+                "changes": [describe_change(r) for r in exc.since],
+            }
         except ValidationError as exc:
             errors = {}
             for key, messages_ in exc.message_dict.items():
@@ -549,8 +563,8 @@ def sharing_edit(request, public_id, pk: int):
     return render(
         request,
         "manage/economics/sharing_form.html",
-        {"place": place, "space": space, "offer": offer, "form": form},
-        status=400 if request.method == "POST" else 200,
+        {"place": place, "space": space, "offer": offer, "form": form, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 

@@ -1,5 +1,5 @@
 """One optimistic-lock mechanism for every versioned record: places, offers, schedules,
-budgets and spaces.
+budgets, spaces and sharing offers.
 
 An editor (page or API) starts from a version and sends it back. The action locks the
 record and calls `check_version`: another version raises `StaleRecord`, the one conflict
@@ -39,6 +39,11 @@ STALE_MESSAGES = {
     ),
     "budget": gettext_lazy(
         "This budget was changed by %(who)s while you were editing it "
+        "(now version %(version)s). Your input is kept below: review their "
+        "changes, then save again to apply yours."
+    ),
+    "sharing": gettext_lazy(
+        "This sharing offer was changed by %(who)s while you were editing it "
         "(now version %(version)s). Your input is kept below: review their "
         "changes, then save again to apply yours."
     ),

@@ -157,6 +157,7 @@ def test_sharing_offer_validates_rules_and_price(meeting_room, registry_admin):
             space=meeting_room,
             rules=[{"kind": "weekly", "days": [9], "times": ["25:00-26:00"]}],
             data={"terms": "per_hour"},
+            expected_version=None,
         )
     keys = set(exc.value.message_dict)
     assert {"rules[0].days", "rules[0].times", "price"} <= keys

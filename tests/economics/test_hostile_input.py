@@ -42,6 +42,7 @@ def test_deeply_nested_sharing_rules_are_refused(fablab, meeting_room, admin_cli
             "terms": "free",
             "visibility": "public",
             "active": "on",
+            "version": "0",
         },
     )
     assert response.status_code == 400

@@ -142,6 +142,7 @@ def _share(space, user, visibility):
         space=space,
         rules=[{"kind": "weekly", "days": [1, 3], "times": ["18:00-22:00"]}],
         data={"terms": "per_hour", "price": D("12.50"), "visibility": visibility},
+        expected_version=None,
     )
 
 
@@ -159,6 +160,7 @@ def test_meeting_room_published_then_found_at_the_right_hours(
             "visibility": "public",
             "active": "on",
             "public_holidays_closed": "on",
+            "version": "0",
         },
     )
     assert response.status_code == 302
