@@ -373,15 +373,24 @@ SUGGESTION_FORM_FIELDS = (
 
 
 class SuggestionAcceptForm(AccessibleFormMixin, forms.Form):
-    """Accept as proposed: the place version the moderator saw, and for a new place, where."""
+    """Accept as proposed: the place version the moderator saw, and for a new place, where.
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    A correction changes a place, so the form requires the place's version the moderator
+    started from (`place`); a new place has none yet (two decisions on one suggestion are
+    told apart by its status, which the action checks under a lock).
+    """
+
+    version = VersionField()
     organisation = forms.ModelChoiceField(
         label=_("Cataloguing organisation"), queryset=Organisation.objects.none()
     )
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, place=None, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if place is None:
+            del self.fields["version"]
+        elif not self.is_bound:
+            self.initial["version"] = place.version
         if organisations is None:
             del self.fields["organisation"]
         else:

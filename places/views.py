@@ -693,11 +693,12 @@ def _accept_organisations(request, suggestion: Suggestion):
     return None
 
 
-def _render_suggestion(request, suggestion, *, reject_form=None, status=200):
+def _render_suggestion(
+    request, suggestion, *, accept_form=None, reject_form=None, conflict=None, status=200
+):
     can_moderate = selectors.can_moderate_suggestion(request.user, suggestion)
-    accept_form = SuggestionAcceptForm(
-        initial={"version": suggestion.place.version if suggestion.place else None},
-        organisations=_accept_organisations(request, suggestion),
+    accept_form = accept_form or SuggestionAcceptForm(
+        place=suggestion.place, organisations=_accept_organisations(request, suggestion)
     )
     reject_form = reject_form or SuggestionRejectForm()
     accept_form.add_aria()
@@ -711,6 +712,7 @@ def _render_suggestion(request, suggestion, *, reject_form=None, status=200):
             "can_moderate": can_moderate and suggestion.status == Suggestion.Status.PENDING,
             "accept_form": accept_form,
             "reject_form": reject_form,
+            "conflict": conflict,
         },
         status=status,
     )
@@ -746,12 +748,12 @@ def _accepted_message(suggestion: Suggestion) -> str:
 @require_POST
 def suggestion_accept(request, pk):
     suggestion = _moderated_suggestion(request, pk)
-    form = SuggestionAcceptForm(
-        request.POST, organisations=_accept_organisations(request, suggestion)
-    )
+    organisations = _accept_organisations(request, suggestion)
+    form = SuggestionAcceptForm(request.POST, place=suggestion.place, organisations=organisations)
     if not form.is_valid():
-        for message in form.errors.get("organisation", []):
-            messages.error(request, message)
+        for name in ("version", "organisation"):
+            for message in form.errors.get(name, []):
+                messages.error(request, message)
         return redirect("manage:suggestion_detail", pk=suggestion.pk)
     try:
         actions.suggestion_accept(
@@ -761,7 +763,23 @@ def suggestion_accept(request, pk):
             expected_version=form.cleaned_data.get("version"),
         )
     except actions.StaleVersion as exc:
-        messages.error(request, exc.messages[0])
+        # Show what changed on the place meanwhile; the button now carries the version
+        # the moderator has seen, so accepting again is a decision taken knowingly.
+        suggestion.place.refresh_from_db()
+        return _render_suggestion(
+            request,
+            suggestion,
+            accept_form=SuggestionAcceptForm(place=suggestion.place, organisations=organisations),
+            conflict={
+                "message": exc.messages[0],
+                "changes": [_describe_change(r) for r in exc.since],
+                "next": _(
+                    "Nothing was applied. Accepting again applies the suggestion over the "
+                    "changes shown."
+                ),
+            },
+            status=409,
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -781,15 +799,15 @@ def suggestion_edit(request, pk):
     names = list(suggestion.data)
     if suggestion.kind == Suggestion.Kind.NEW_PLACE:
         names = list(dict.fromkeys([*SUGGESTION_FORM_FIELDS, *names]))
-    initial = dict(suggestion.data)
-    if suggestion.place is not None:
-        initial["version"] = suggestion.place.version
+    organisations = _accept_organisations(request, suggestion)
     form = SuggestionEditForm(
         request.POST or None,
-        initial=initial,
+        initial=dict(suggestion.data),
         names=names,
-        organisations=_accept_organisations(request, suggestion),
+        place=suggestion.place,
+        organisations=organisations,
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             actions.suggestion_accept(
@@ -800,7 +818,18 @@ def suggestion_edit(request, pk):
                 expected_version=form.cleaned_data.get("version"),
             )
         except actions.StaleVersion as exc:
-            form.add_error(None, exc.messages[0])
+            # Keep the moderator's values and move the version on: accepting again
+            # applies them over the changes shown.
+            data = request.POST.copy()
+            data["version"] = str(exc.version)
+            form = SuggestionEditForm(
+                data, names=names, place=suggestion.place, organisations=organisations
+            )
+            form.is_valid()
+            conflict = {
+                "message": exc.messages[0],
+                "changes": [_describe_change(r) for r in exc.since],
+            }
         except ValidationError as exc:
             form.apply_errors(
                 exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
@@ -812,8 +841,13 @@ def suggestion_edit(request, pk):
     return render(
         request,
         "manage/suggestion_edit.html",
-        {"suggestion": suggestion, "form": form, "rows": _suggestion_rows(suggestion)},
-        status=400 if request.method == "POST" else 200,
+        {
+            "suggestion": suggestion,
+            "form": form,
+            "rows": _suggestion_rows(suggestion),
+            "conflict": conflict,
+        },
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 

@@ -340,3 +340,80 @@ def test_superuser_sees_everything(client, managed_place):
     client.force_login(UserFactory(username="root", is_superuser=True))
     suggestion = _correction(managed_place)
     assert client.get(reverse("manage:suggestion_detail", args=[suggestion.pk])).status_code == 200
+
+
+# ------------------------------------------------------------------ the version on moderation
+
+
+def test_accepting_a_correction_without_the_place_version_is_refused(admin_client_, managed_place):
+    suggestion = _correction(managed_place)
+    version = managed_place.version
+    response = admin_client_.post(
+        reverse("manage:suggestion_accept", args=[suggestion.pk]), {}, follow=True
+    )
+    assert "does not say which version you started from" in response.content.decode()
+    suggestion.refresh_from_db()
+    managed_place.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.PENDING
+    assert managed_place.version == version and managed_place.phone != "04 78 00 00 00"
+
+
+def test_the_accept_button_carries_the_place_version(admin_client_, managed_place):
+    suggestion = _correction(managed_place)
+    html = admin_client_.get(reverse("manage:suggestion_detail", args=[suggestion.pk])).content
+    assert f'name="version" value="{managed_place.version}"'.encode() in html
+
+
+def test_a_stale_accept_names_who_changed_what_and_offers_the_new_version(
+    admin_client_, managed_place, place_manager
+):
+    suggestion = _correction(managed_place)
+    seen = managed_place.version
+    actions.place_update(
+        place=managed_place, user=place_manager, expected_version=seen, data={"name": "Leur nom"}
+    )
+    url = reverse("manage:suggestion_accept", args=[suggestion.pk])
+    response = admin_client_.post(url, {"version": seen})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "changed by manager" in html and "Leur nom" in html  # who, and what
+    assert f'name="version" value="{seen + 1}"' in html
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.PENDING
+    assert admin_client_.post(url, {"version": seen + 1}).status_code == 302
+    managed_place.refresh_from_db()
+    assert managed_place.name == "Leur nom" and managed_place.phone == "04 78 00 00 00"
+
+
+def test_editing_a_correction_without_the_place_version_is_refused(admin_client_, managed_place):
+    suggestion = _correction(managed_place)
+    url = reverse("manage:suggestion_edit", args=[suggestion.pk])
+    response = admin_client_.post(url, {"phone": "04 78 33 33 33"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "does not say which version you started from" in html
+    assert 'value="04 78 33 33 33"' in html
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.PENDING
+
+
+def test_a_stale_edit_keeps_my_values_and_names_who_changed_what(
+    admin_client_, managed_place, place_manager
+):
+    suggestion = _correction(managed_place)
+    seen = managed_place.version
+    actions.place_update(
+        place=managed_place, user=place_manager, expected_version=seen, data={"name": "Leur nom"}
+    )
+    url = reverse("manage:suggestion_edit", args=[suggestion.pk])
+    response = admin_client_.post(url, {"phone": "04 78 33 33 33", "version": seen})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "changed by manager" in html and "Leur nom" in html
+    assert 'value="04 78 33 33 33"' in html and f'name="version" value="{seen + 1}"' in html
+    managed_place.refresh_from_db()
+    assert managed_place.phone != "04 78 33 33 33"
+    response = admin_client_.post(url, {"phone": "04 78 33 33 33", "version": seen + 1})
+    assert response.status_code == 302
+    managed_place.refresh_from_db()
+    assert managed_place.phone == "04 78 33 33 33" and managed_place.name == "Leur nom"
