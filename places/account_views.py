@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import emails, freshness, selectors
+from places import emails, freshness, ratelimits, selectors
 from places.forms import AccessibleFormMixin, VerifyForm
 from places.models import Membership, Place, Role
 from places.views import _editable_place, staff_required
@@ -46,6 +46,20 @@ def invitation_request(request):
     """Ask for a new invitation link. The answer is the same whether the address is known
     or not, so that nobody learns who has an account."""
     form = InvitationRequestForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and ratelimits.invitation_request_over_limit(
+            form.cleaned_data["email"], ratelimits.client_ip(request)
+        )
+    ):
+        form.add_error(
+            None,
+            _("Too many requests for a new link. Wait %(minutes)s minutes, then try again.")
+            % {"minutes": ratelimits.minutes("invitation-request-address")},
+        )
+        form.add_aria()
+        return render(request, "registration/invitation_request.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         people = User.objects.filter(email__iexact=email, is_active=True)

@@ -24,6 +24,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "password-reset-account": (3, 60 * 60),  # reset requests for one email address
     "password-reset-address": (10, 60 * 60),
     "invitation-user": (30, 60 * 60),  # invitations sent by one staff member
+    "invitation-request-account": (3, 60 * 60),  # new invitation links for one email address
+    "invitation-request-address": (10, 60 * 60),
     "suggestion-address": (20, 60 * 60),  # suggestions from one address, form and API alike
 }
 
@@ -118,3 +120,11 @@ def password_reset_over_limit(email: str, ip: str) -> bool:
 
 def invitation_over_limit(user_id: int) -> bool:
     return hit("invitation-user", str(user_id))
+
+
+def invitation_request_over_limit(email: str, ip: str) -> bool:
+    """Count one request for a new invitation link (the public form); True when the email
+    or the client address asked too often. Counted whether the address is known or not."""
+    by_account = hit("invitation-request-account", _account(email))
+    by_address = hit("invitation-request-address", ip or "unknown")
+    return by_account or by_address

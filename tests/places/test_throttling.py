@@ -114,6 +114,35 @@ def test_invitations_are_limited_per_sender(admin_client_, organisation, setting
     assert not Membership.objects.filter(user__username="p2").exists()
 
 
+def test_new_invitation_links_are_limited_whether_the_address_is_known_or_not(place_manager):
+    place_manager.email = "manager@example.org"
+    place_manager.set_unusable_password()  # invited, no password chosen yet
+    place_manager.save()
+    url = reverse("manage:invitation_request")
+    for email in ("manager@example.org", "nobody@example.org"):
+        codes = [
+            Client().post(url, {"email": email}, REMOTE_ADDR="192.0.2.19").status_code
+            for _ in range(4)
+        ]
+        assert codes == [200, 200, 200, 429], email
+    assert len(mail.outbox) == 3  # the refused request sent nothing
+    response = Client().post(url, {"email": "manager@example.org"}, REMOTE_ADDR="192.0.2.20")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Too many requests for a new link" in html
+    assert 'value="manager@example.org"' in html  # the input is kept
+
+
+def test_new_invitation_links_are_limited_per_address(settings):
+    settings.RATE_LIMITS = {"invitation-request-address": (2, 3600)}
+    url = reverse("manage:invitation_request")
+    codes = [
+        Client().post(url, {"email": f"p{n}@example.org"}, REMOTE_ADDR="192.0.2.21").status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
 # ---------------------------------------------------------------------------- suggestions
 
 
