@@ -319,19 +319,32 @@ def place_create(
     managers: Iterable = (),
     profiles: Mapping[str, Mapping | None] | None = None,
     status: str = Place.Status.DRAFT,
+    update_every_days: int | None = None,
     source: str = "staff",
 ) -> Place:
-    """Create a place with its typologies, networks and profiles, and record it."""
-    new = place_prepare(
-        organisation=organisation,
-        data=data,
-        typologies=typologies,
-        networks=networks,
-        managers=managers,
-        profiles=profiles,
-        status=status,
-    )
+    """Create a place with its typologies, networks and profiles, and record it.
+
+    `update_every_days`, the expected update frequency, defaults to the model's."""
+    try:
+        new = place_prepare(
+            organisation=organisation,
+            data=data,
+            typologies=typologies,
+            networks=networks,
+            managers=managers,
+            profiles=profiles,
+            status=status,
+        )
+    except ValidationError as exc:
+        errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {}
+        if not errors:
+            raise
+        _check_update_every_days(update_every_days, errors)
+        raise ValidationError(errors) from None
+    _check_update_every_days(update_every_days, {}, raise_now=True)
     place = new.place
+    if update_every_days is not None:
+        place.update_every_days = update_every_days
     try:
         place.save()
     except IntegrityError:
@@ -343,9 +356,24 @@ def place_create(
     for profile in new.profiles.values():
         profile.place = place
         profile.save()
-    for entry in _creation_entries(new, user=user, source=source):
+    entries = _creation_entries(new, user=user, source=source)
+    if update_every_days is not None and entries and entries[0] is not None:
+        entries[0].changes["update_every_days"] = [None, update_every_days]
+    for entry in entries:
         store(entry)
     return place
+
+
+def _check_update_every_days(days: int | None, errors: dict, *, raise_now: bool = False) -> None:
+    """The expected update frequency, in days, within the model's bounds (7 to 730)."""
+    if days is None:
+        return
+    try:
+        Place._meta.get_field("update_every_days").clean(days, None)
+    except ValidationError as exc:
+        errors.setdefault("update_every_days", []).extend(exc.messages)
+        if raise_now:
+            raise ValidationError(errors) from None
 
 
 @transaction.atomic
@@ -481,22 +509,31 @@ def place_update(
     networks: Iterable[Network] | None = None,
     managers: Iterable | None = None,
     profiles: Mapping[str, Mapping | None] | None = None,
+    update_every_days: int | None = None,
     source: str = "staff",
 ) -> Place:
     """Change a place and its profiles if nobody saved it since `expected_version`.
 
     `expected_version=None` skips the check (imports that own the record).
     Raises StaleVersion (a ValidationError) on a conflict, with the changes made since.
+    `update_every_days` (staff only) changes the expected update frequency; None keeps it.
     """
     unknown = set(data) - set(PLACE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     current = _lock_and_check(place, expected_version)
-    before = {**snapshot(current, exclude=("organisation",)), **_relations_snapshot(current)}
+    before = {
+        **snapshot(current, exclude=("organisation",)),
+        **_relations_snapshot(current),
+        "update_every_days": current.update_every_days,
+    }
     old_slug = current.slug
     for key, value in data.items():
         setattr(current, key, value)
     errors: dict[str, list] = {}
+    _check_update_every_days(update_every_days, errors)
+    if update_every_days is not None and not errors.get("update_every_days"):
+        current.update_every_days = update_every_days
     if "slug" in data and not current.slug:
         current.slug = _unique_slug(current.name, exclude_pk=current.pk)
     try:
@@ -523,7 +560,11 @@ def place_update(
         current.networks.set(list(networks))
     if managers is not None:
         current.managers.set(list(managers))
-    after = {**snapshot(current, exclude=("organisation",)), **_relations_snapshot(current)}
+    after = {
+        **snapshot(current, exclude=("organisation",)),
+        **_relations_snapshot(current),
+        "update_every_days": current.update_every_days,
+    }
     changes = diff(before, after)
     changes.pop("version", None)
     record(

@@ -99,6 +99,17 @@ class PlaceForm(ParseOnlyModelForm):
         required=False,
         help_text=_("Members of the organisation who keep this place up to date."),
     )
+    update_every_days = forms.TypedChoiceField(
+        label=_("Check again every"),
+        coerce=int,
+        choices=(),
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "How often the information should be confirmed: the place is listed as stale "
+            "and its managers are reminded when the time is up."
+        ),
+    )
     version = VersionField()
 
     class Meta:
@@ -129,6 +140,9 @@ class PlaceForm(ParseOnlyModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         place = self.instance
+        self.fields["update_every_days"].choices = frequency_choices(place.update_every_days)
+        if not self.is_bound:
+            self.initial["update_every_days"] = place.update_every_days
         if place.pk:
             del self.fields["organisation"]
             if not self.is_bound:
@@ -175,6 +189,12 @@ class PlaceForm(ParseOnlyModelForm):
         data = {name: self.cleaned_data[name] for name in PLACE_FIELDS}
         # Empty optional text inputs arrive as "" already; keep the coordinates as None.
         return data
+
+
+def frequency_choices(current: int | None = None) -> list[tuple[int, str]]:
+    """The usual update frequencies, plus the place's own if it is another one."""
+    days = sorted({*FREQUENCY_CHOICES, *([current] if current else [])})
+    return [(d, format_lazy(_("{days} days"), days=d)) for d in days]
 
 
 def _person_label(user) -> str:

@@ -271,6 +271,7 @@ def place_create(request):
                 networks=form.cleaned_data["networks"],
                 managers=form.cleaned_data.get("managers", ()),
                 profiles={f.profile_name: f.profile_values() for f in profile_forms},
+                update_every_days=form.cleaned_data.get("update_every_days"),
             )
         except ValidationError as exc:
             _apply_action_errors(exc, form, profile_forms)
@@ -298,6 +299,7 @@ def place_edit(request, public_id):
                 networks=form.cleaned_data["networks"],
                 managers=form.cleaned_data.get("managers"),
                 profiles={f.profile_name: f.profile_values() for f in profile_forms},
+                update_every_days=form.cleaned_data.get("update_every_days"),
             )
         except actions.StaleVersion as exc:
             # Keep the person's input, show what changed meanwhile, and move the hidden

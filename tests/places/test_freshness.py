@@ -291,3 +291,57 @@ def test_a_place_without_a_due_date_counts_as_due(managed_place):
     (result,) = freshness.reminders_send(places=[managed_place])
     assert result.outcome == "sent"
     assert result.reminder.due_on == managed_place.compute_verification_due_on()
+
+
+# ------------------------------------------------------- the frequency on the place form
+
+
+def test_the_place_form_sets_the_expected_update_frequency(admin_client_, managed_place):
+    from tests.places.test_views import _edit_data
+
+    url = reverse("manage:place_edit", args=[managed_place.public_id])
+    html = admin_client_.get(url).content.decode()
+    assert 'name="update_every_days"' in html
+    assert '<option value="180" selected>' in html
+    response = admin_client_.post(url, _edit_data(managed_place, update_every_days="30"))
+    assert response.status_code == 302
+    managed_place.refresh_from_db()
+    assert managed_place.update_every_days == 30
+    created = timezone.localdate(managed_place.created_at)
+    assert managed_place.verification_due_on == created + datetime.timedelta(days=30)
+    record = ChangeRecord.objects.filter(place=managed_place, target="place").latest("id")
+    assert record.changes["update_every_days"] == [180, 30]
+    # a frequency outside the list is refused next to the field, nothing stored
+    response = admin_client_.post(url, _edit_data(managed_place, update_every_days="3"))
+    assert response.status_code == 400
+    assert 'id="id_update_every_days_errors"' in response.content.decode()
+    managed_place.refresh_from_db()
+    assert managed_place.update_every_days == 30
+
+
+def test_a_new_place_gets_the_frequency_chosen_on_the_form(admin_client_, organisation):
+    from tests.places.test_views import _form_data
+
+    response = admin_client_.post(
+        reverse("manage:place_create"),
+        _form_data(organisation=str(organisation.pk), name="Atelier vélo", update_every_days="90"),
+    )
+    assert response.status_code == 302
+    place = Place.objects.get(name="Atelier vélo")
+    assert place.update_every_days == 90
+
+
+def test_the_action_refuses_a_frequency_out_of_bounds(managed_place, place_manager):
+    from places import actions
+
+    with pytest.raises(ValidationError) as exc:
+        actions.place_update(
+            place=managed_place,
+            user=place_manager,
+            expected_version=managed_place.version,
+            data={},
+            update_every_days=1000,
+        )
+    assert "update_every_days" in exc.value.message_dict
+    managed_place.refresh_from_db()
+    assert managed_place.update_every_days == 180 and managed_place.version == 1
