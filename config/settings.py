@@ -400,6 +400,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = ENV["SITE_URL"]
 # A reminder's confirmation link works this many days (places.freshness).
 REMINDER_LINK_DAYS = 14
+# Temporary delivery failures (4xx, DSN 4.x.x) block an address from this many on;
+# a permanent one (5xx, 5.x.x) at once (places.emails, docs/decisions/0025).
+BOUNCE_TRANSIENT_LIMIT = 3
 
 # HTTPS hardening: on by default in production (DEBUG off), each overridable.
 SECURE_SSL_REDIRECT = (

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import emails, freshness, ratelimits, selectors
+from places import actions, emails, freshness, ratelimits, selectors
 from places.forms import AccessibleFormMixin, VerifyForm
 from places.models import Membership, Place, Role
-from places.views import _editable_place, staff_required
+from places.views import _administered_organisation, _editable_place, staff_required
 
 User = get_user_model()
 
@@ -242,3 +242,45 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ------------------------------------------------------------------ refused addresses
+
+
+def _clear(request, organisation, allowed: set[str]):
+    email = (request.POST.get("email") or "").strip().lower()
+    if email not in allowed:
+        messages.error(request, _("This address is not one of those shown on this page."))
+        return
+    if actions.bounce_clear(user=request.user, email=email, organisation=organisation):
+        messages.success(
+            request,
+            _("Mail will be sent to %(email)s again. If it is refused again, it is recorded again.")
+            % {"email": email},
+        )
+    else:
+        messages.info(request, _("%(email)s is not recorded as refused.") % {"email": email})
+
+
+@staff_required
+@require_POST
+def place_bounce_clear(request, public_id):
+    """The address of a place (or of one of its managers) is fixed: send to it again."""
+    place = _editable_place(request, public_id)
+    allowed = {row["email"].strip().lower() for row in emails.place_bounces(place)}
+    _clear(request, place.organisation, allowed)
+    return redirect(f"{place.get_absolute_url()}#email-problems")
+
+
+@staff_required
+@require_POST
+def member_bounce_clear(request, org_slug):
+    """A member's address is fixed: send to it again (registry admins)."""
+    organisation = _administered_organisation(request, org_slug)
+    allowed = {
+        m.user.email.strip().lower()
+        for m in Membership.objects.filter(organisation=organisation).select_related("user")
+        if m.user.email
+    }
+    _clear(request, organisation, allowed)
+    return redirect("manage:members", org_slug=organisation.slug)

@@ -27,6 +27,7 @@ from places.filter_choices import forget_filter_choices
 from places.history import _plain, change, diff, record, record_many, snapshot, store
 from places.models import (
     PROFILE_MODELS,
+    BouncedAddress,
     ChangeRecord,
     ExternalId,
     Membership,
@@ -769,6 +770,35 @@ def organisation_event_record(
         target=str(target)[:200],
         summary=str(summary)[:500],
     )
+
+
+@transaction.atomic
+def bounce_clear(*, user, email: str, organisation: Organisation) -> bool:
+    """Staff say a refused address is fixed: mail goes to it again.
+
+    Noted on the activity log of the organisation whose page it was cleared from (the
+    refusal record itself is global: one address, whoever writes to it). False when the
+    address was not recorded as refused.
+    """
+    email = (email or "").strip().lower()
+    bounce = BouncedAddress.objects.select_for_update().filter(email=email).first()
+    if bounce is None:
+        return False
+    summary = _("%(n)s refusals, last %(status)s on %(day)s") % {
+        "n": bounce.count,
+        "status": bounce.status or "?",
+        "day": timezone.localdate(bounce.last_bounced_at).isoformat(),
+    }
+    bounce.delete()
+    organisation_event_record(
+        organisation=organisation,
+        user=user,
+        kind=OrganisationEvent.Kind.EMAIL,
+        action=OrganisationEvent.Action.CLEARED,
+        target=email,
+        summary=summary,
+    )
+    return True
 
 
 @transaction.atomic

@@ -2,8 +2,10 @@
 
 Everything goes through Django's email framework (the EMAIL_* settings). `send` is the one
 door: it skips addresses the mail server refused before and records a new refusal in
-BouncedAddress, so that nothing is retried endlessly. Mail is sent after the writing
-transaction commits; a mail server failure never undoes a saved decision.
+BouncedAddress, so that nothing is retried endlessly; late refusals (delivery status
+notifications) are recorded by `manage.py record_bounces` (places/bounces.py). Mail is
+sent after the writing transaction commits; a mail server failure never undoes a saved
+decision.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from places.models import BouncedAddress, Membership, Role, Suggestion
+from places.models import BouncedAddress, Membership, Place, Role, Suggestion
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +37,96 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def is_bouncing(email: str) -> bool:
-    return BouncedAddress.objects.filter(email=email.strip().lower()).exists()
+def transient_limit() -> int:
+    return max(1, int(getattr(settings, "BOUNCE_TRANSIENT_LIMIT", 3)))
 
 
-def record_bounce(email: str, error: str) -> None:
-    email = email.strip().lower()
-    updated = BouncedAddress.objects.filter(email=email).update(
-        count=F("count") + 1, error=error, last_bounced_at=timezone.now()
+def blocking_bounces() -> QuerySet[BouncedAddress]:
+    """The refused addresses nothing is sent to: a permanent failure, or temporary ones
+    BOUNCE_TRANSIENT_LIMIT times or more."""
+    return BouncedAddress.objects.filter(
+        Q(permanent=True) | Q(transient_count__gte=transient_limit())
     )
+
+
+def is_bouncing(email: str) -> bool:
+    return blocking_bounces().filter(email=email.strip().lower()).exists()
+
+
+def bounces_for(addresses: Iterable[str]) -> dict[str, BouncedAddress]:
+    """{address: its refusal record} for those of `addresses` that bounced (blocking or
+    not), in one query; keys in lower case."""
+    wanted = {a.strip().lower() for a in addresses if a}
+    if not wanted:
+        return {}
+    return {b.email: b for b in BouncedAddress.objects.filter(email__in=wanted)}
+
+
+def place_bounces(place: Place) -> list[dict]:
+    """The refused addresses among those the place's mail goes to: its managers' and its own."""
+    people = [(m.get_username(), m.email) for m in place.managers.all() if m.email]
+    if place.email:
+        people.append((_("the place's address"), place.email))
+    return _bounce_rows(people)
+
+
+def member_bounces(memberships) -> dict[int, dict]:
+    """{membership id: refusal row} for the members whose address was refused."""
+    rows = _bounce_rows([(m.pk, m.user.email) for m in memberships if m.user.email])
+    return {row["who"]: row for row in rows}
+
+
+def _bounce_rows(people: list[tuple]) -> list[dict]:
+    found = bounces_for(email for _who, email in people)
+    blocking_from = transient_limit()
+    rows = []
+    for who, email in people:
+        bounce = found.get(email.strip().lower())
+        if bounce is not None:
+            rows.append(
+                {
+                    "who": who,
+                    "email": email,
+                    "bounce": bounce,
+                    "blocking": bounce.permanent or bounce.transient_count >= blocking_from,
+                    "limit": blocking_from,
+                }
+            )
+    return rows
+
+
+def record_bounce(email: str, error: str, *, permanent: bool = True, status: str = "") -> None:
+    """Count one refusal of `email`: permanent (blocks it) or temporary (counted)."""
+    email = email.strip().lower()
+    changes = {
+        "count": F("count") + 1,
+        "error": error,
+        "status": status[:16],
+        "last_bounced_at": timezone.now(),
+    }
+    if permanent:
+        changes["permanent"] = True
+    else:
+        changes["transient_count"] = F("transient_count") + 1
+    updated = BouncedAddress.objects.filter(email=email).update(**changes)
     if not updated:
-        BouncedAddress.objects.create(email=email, error=error)
+        BouncedAddress.objects.create(
+            email=email,
+            error=error,
+            status=status[:16],
+            permanent=permanent,
+            transient_count=0 if permanent else 1,
+        )
+
+
+def _smtp_refusal(exc: smtplib.SMTPRecipientsRefused) -> tuple[str, bool, str]:
+    """(error text, permanent?, code) of an immediate refusal: 5xx is permanent."""
+    codes, parts = [], []
+    for code, text in exc.recipients.values():
+        codes.append(int(code))
+        parts.append(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}")
+    permanent = not codes or any(c >= 500 for c in codes)
+    return "; ".join(parts), permanent, str(max(codes)) if codes else ""
 
 
 def _footer() -> str:
@@ -66,11 +147,8 @@ def send(*, to: str, subject: str, body: str) -> tuple[str, str]:
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:
-        error = "; ".join(
-            f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-            for code, text in exc.recipients.values()
-        )
-        record_bounce(to, error)
+        error, permanent, code = _smtp_refusal(exc)
+        record_bounce(to, error, permanent=permanent, status=code)
         return BOUNCED, error
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("Could not send %r to %s: %s", subject, to, exc)

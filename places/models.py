@@ -714,10 +714,19 @@ class Reminder(models.Model):
 
 
 class BouncedAddress(models.Model):
-    """An address the mail server refused: nothing more is sent to it until staff clear it."""
+    """An address mail to which was refused, at once by our server or later by a delivery
+    status notification (`manage.py record_bounces`).
+
+    A permanent failure (SMTP 5xx, DSN status 5.x.x) blocks the address at once; transient
+    ones (4xx, 4.x.x) are counted and block it from BOUNCE_TRANSIENT_LIMIT on. Nothing is
+    sent to a blocked address until staff clear it (see docs/decisions/0025).
+    """
 
     email = models.EmailField(_("email"), unique=True)
     error = models.TextField(_("error"), blank=True)
+    status = models.CharField(_("status code"), max_length=16, blank=True)
+    permanent = models.BooleanField(_("permanent failure"), default=True)
+    transient_count = models.PositiveIntegerField(_("temporary failures"), default=0)
     first_bounced_at = models.DateTimeField(_("first refused at"), auto_now_add=True)
     last_bounced_at = models.DateTimeField(_("last refused at"), auto_now=True)
     count = models.PositiveIntegerField(_("times refused"), default=1)
@@ -746,6 +755,7 @@ class OrganisationEvent(models.Model):
         WEBHOOK = "webhook", _("Webhook")
         IMPORT = "import", _("Import")
         BULK = "bulk", _("Bulk action")
+        EMAIL = "email", _("Refused email address")
 
     class Action(models.TextChoices):
         ADDED = "added", _("Added")
@@ -755,6 +765,7 @@ class OrganisationEvent(models.Model):
         REVOKED = "revoked", _("Revoked")
         DELETED = "deleted", _("Deleted")
         RUN = "run", _("Run")
+        CLEARED = "cleared", _("Cleared")
 
     organisation = models.ForeignKey(
         Organisation,

@@ -49,6 +49,16 @@ urlpatterns = [
     path("freshness/", account_views.stale_places, name="stale_places"),
     path("freshness/remind/", account_views.stale_remind, name="stale_remind"),
     path("places/<uuid:public_id>/verify/", account_views.place_verify, name="place_verify"),
+    path(
+        "places/<uuid:public_id>/refused-address/clear/",
+        account_views.place_bounce_clear,
+        name="place_bounce_clear",
+    ),
+    path(
+        "organisations/<slug:org_slug>/members/refused-address/clear/",
+        account_views.member_bounce_clear,
+        name="member_bounce_clear",
+    ),
     path("", views.home, name="home"),
     path("places/new/", views.place_create, name="place_create"),
     path("places/bulk/", bulk_views.bulk_confirm, name="place_bulk"),

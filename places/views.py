@@ -30,7 +30,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import actions, bulk, ratelimits, registry_export, selectors
+from places import actions, bulk, emails, ratelimits, registry_export, selectors
 from places.forms import (
     PROFILE_FORMS,
     SUGGESTION_FORM_FIELDS,
@@ -176,6 +176,7 @@ def place_detail(request, public_id):
             "verify_form": VerifyForm(
                 initial={"method": "phone", "update_every_days": place.update_every_days}
             ),
+            "bounces": emails.place_bounces(place),
         },
     )
 
@@ -534,6 +535,7 @@ def _members_page(request, organisation, invite_form, status=200):
                 for m in memberships
             ],
             "invite_form": invite_form,
+            "bounces": emails.member_bounces(memberships),
         },
         status=status,
     )
