@@ -7,16 +7,15 @@ everyone else is refused. The list per organisation gathers those of every place
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api import actions
 from api.models import PlaceProviderAgreement
+from places.access import require_organisation_admin, staff_required
 from places.models import Organisation, Place
-from places.selectors import can_admin_organisation
 from services.models import ServiceKind
 from services.selectors import providers
 
@@ -72,10 +71,11 @@ class EndForm(forms.Form):
 
 
 def _admin_of(request, organisation: Organisation) -> None:
-    if not can_admin_organisation(request.user, organisation):
-        raise PermissionDenied(
-            _("Only registry admins of the place's organisation manage its agreements.")
-        )
+    require_organisation_admin(
+        request.user,
+        organisation,
+        message=_("Only registry admins of the place's organisation manage its agreements."),
+    )
 
 
 def _place(request, public_id) -> Place:
@@ -102,7 +102,7 @@ def _listing(queryset):
     return queryset.select_related("place", "provider").prefetch_related("kinds")
 
 
-@login_required
+@staff_required
 def agreement_place(request, public_id):
     place = _place(request, public_id)
     agreements = _listing(PlaceProviderAgreement.objects.filter(place=place))
@@ -113,7 +113,7 @@ def agreement_place(request, public_id):
     )
 
 
-@login_required
+@staff_required
 def agreement_organisation(request, org_slug):
     organisation = get_object_or_404(Organisation, slug=org_slug)
     _admin_of(request, organisation)
@@ -125,7 +125,7 @@ def agreement_organisation(request, org_slug):
     )
 
 
-@login_required
+@staff_required
 def agreement_create(request, public_id):
     place = _place(request, public_id)
     form = AgreementForm(request.POST or None)
@@ -153,7 +153,7 @@ def agreement_create(request, public_id):
     )
 
 
-@login_required
+@staff_required
 def agreement_edit(request, pk: int):
     agreement = _agreement(request, pk)
     initial = {
@@ -186,7 +186,7 @@ def agreement_edit(request, pk: int):
     )
 
 
-@login_required
+@staff_required
 def agreement_end(request, pk: int):
     agreement = _agreement(request, pk)
     form = EndForm(request.POST or None)

@@ -109,17 +109,33 @@ def token_of(request) -> PartnerToken | None:
     return auth if isinstance(auth, PartnerToken) else None
 
 
+# A view's `write_scope` when anyone may write without a token (suggestions).
+ANYONE = "anyone"
+
+
 class HasScope(BasePermission):
-    """Writes need a token with the view's `write_scope`; reads are open to everyone."""
+    """Writes need a token with the view's `write_scope`; reads are open to everyone.
+
+    Default deny: a view that accepts a write method but declares no `write_scope` refuses
+    every write (a 403 `no_write_scope`), so a forgotten declaration closes the endpoint
+    instead of opening it. `write_scope = ANYONE` says on purpose that no token is needed.
+    A method the view does not implement still gets its 405.
+    """
 
     message = _("This token does not have the scope this request needs.")
 
     def has_permission(self, request, view) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
+        if not hasattr(view, request.method.lower()):
+            return True  # no handler: the view answers 405 Method Not Allowed
         scope = getattr(view, "write_scope", None)
-        if scope is None:  # e.g. suggestions: anyone may send one
+        if scope == ANYONE:
             return True
+        if scope is None:
+            self.message = _("This endpoint accepts no writes.")
+            self.code = "no_write_scope"
+            return False
         token = token_of(request)
         if token is None:
             raise exceptions.NotAuthenticated(

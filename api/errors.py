@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from places.access import AccessDenied
+
 # Codes for the errors DRF raises itself, so clients can switch on them.
 _DEFAULT_CODES = {
     exceptions.ParseError: "malformed_json",
@@ -118,6 +120,8 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, AccessDenied):  # places.access: keep its message and code
+        exc = ApiError(403, exc.code, exc.message)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

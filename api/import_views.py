@@ -19,8 +19,7 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,8 +32,15 @@ from api.imports.pipeline import run_import
 from api.imports.readers import ImportFileError
 from api.imports.runs import import_run_record
 from api.models import ImportRun, PossibleDuplicate, SourceConflict
+from places.access import (
+    can_admin_organisation,
+    of_my_organisations,
+    require_organisation_admin,
+    require_registry_admin,
+    staff_required,
+)
 from places.models import Place
-from places.selectors import admin_organisations, can_admin_organisation, is_staff_member, roles_of
+from places.selectors import admin_organisations
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 CONFLICTS_SHOWN = 100  # open conflicts listed on the queue's page, newest first
@@ -135,11 +141,6 @@ class ImportForm(AccessibleForm):
         return data
 
 
-def _staff(request) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("You have no role in any organisation."))
-
-
 def _on_disk(stack: ExitStack, upload) -> Path:
     """A path to the uploaded file (Django's temporary file, or a copy of a small upload)."""
     if hasattr(upload, "temporary_file_path"):
@@ -154,12 +155,10 @@ def _on_disk(stack: ExitStack, upload) -> Path:
     return Path(handle.name)
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    _staff(request)
-    if not admin_organisations(request.user).exists():
-        raise PermissionDenied(_("Only registry admins import files."))
+    require_registry_admin(request.user, _("Only registry admins import files."))
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -214,13 +213,12 @@ class DuplicateFilterForm(AccessibleForm):
 
 
 def _duplicates(request):
-    return PossibleDuplicate.objects.filter(organisation_id__in=list(roles_of(request.user)))
+    return of_my_organisations(PossibleDuplicate.objects.all(), request.user)
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET"])
 def duplicate_list(request):
-    _staff(request)
     form = DuplicateFilterForm(request.GET or None)
     status = (form.cleaned_data.get("status") if form.is_valid() else "") or "open"
     duplicates = _duplicates(request).select_related("place", "organisation")
@@ -251,16 +249,18 @@ def duplicate_list(request):
 
 
 def _conflicts(request):
-    return SourceConflict.objects.filter(organisation_id__in=list(roles_of(request.user)))
+    return of_my_organisations(SourceConflict.objects.all(), request.user)
 
 
-@login_required
+@staff_required
 @require_POST
 def conflict_check_view(request, pk: int):
-    _staff(request)
     conflict = get_object_or_404(_conflicts(request).select_related("organisation"), pk=pk)
-    if not can_admin_organisation(request.user, conflict.organisation):
-        raise PermissionDenied(_("Only the organisation's registry admins decide."))
+    require_organisation_admin(
+        request.user,
+        conflict.organisation,
+        message=_("Only the organisation's registry admins decide."),
+    )
     try:
         conflict_check(conflict=conflict, user=request.user)
     except ValidationError as exc:
@@ -329,10 +329,9 @@ def comparison(duplicate: PossibleDuplicate) -> list[dict]:
     ]
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET"])
 def duplicate_detail(request, pk: int):
-    _staff(request)
     duplicate = get_object_or_404(
         _duplicates(request).select_related("place", "organisation", "resolved_by"), pk=pk
     )
@@ -350,10 +349,12 @@ def duplicate_detail(request, pk: int):
 
 
 def _decide(request, pk: int, action, done: str):
-    _staff(request)
     duplicate = get_object_or_404(_duplicates(request).select_related("organisation"), pk=pk)
-    if not can_admin_organisation(request.user, duplicate.organisation):
-        raise PermissionDenied(_("Only the organisation's registry admins decide."))
+    require_organisation_admin(
+        request.user,
+        duplicate.organisation,
+        message=_("Only the organisation's registry admins decide."),
+    )
     try:
         place = action(duplicate=duplicate, user=request.user)
     except ValidationError as exc:
@@ -363,7 +364,7 @@ def _decide(request, pk: int, action, done: str):
     return redirect("imports:duplicate_list")
 
 
-@login_required
+@staff_required
 @require_POST
 def duplicate_merge_view(request, pk: int):
     return _decide(
@@ -371,7 +372,7 @@ def duplicate_merge_view(request, pk: int):
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def duplicate_dismiss_view(request, pk: int):
     return _decide(
@@ -383,14 +384,13 @@ def duplicate_dismiss_view(request, pk: int):
 
 
 def _runs(request):
-    return ImportRun.objects.filter(organisation_id__in=list(roles_of(request.user)))
+    return of_my_organisations(ImportRun.objects.all(), request.user)
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET"])
 def run_list(request):
     """Past imports of the person's organisations, newest first, with their counts."""
-    _staff(request)
     runs = (
         _runs(request)
         .select_related("organisation", "user")
@@ -400,11 +400,10 @@ def run_list(request):
     return render(request, "manage/imports/run_list.html", {"page": page})
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET"])
 def run_detail(request, pk: int):
     """One past import: its counts and every rejected row with its line and reason."""
-    _staff(request)
     run = get_object_or_404(_runs(request).select_related("organisation", "user"), pk=pk)
     return render(
         request,

@@ -7,8 +7,7 @@ token's secret is shown once, on the page that follows its creation, and never a
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from api import actions
 from api.models import PartnerToken
-from places.selectors import admin_organisations, is_staff_member
+from places.access import require_registry_admin, staff_required
+from places.selectors import admin_organisations
 from services.selectors import providers
 
 
@@ -43,15 +43,10 @@ class TokenForm(forms.Form):
 
 
 def _admin_only(request):
-    if not request.user.is_authenticated:
-        return
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("You have no role in any organisation."))
-    if not admin_organisations(request.user).exists():
-        raise PermissionDenied(_("Only registry admins manage partner tokens."))
+    require_registry_admin(request.user, _("Only registry admins manage partner tokens."))
 
 
-@login_required
+@staff_required
 def token_list(request):
     _admin_only(request)
     tokens = PartnerToken.objects.filter(
@@ -61,7 +56,7 @@ def token_list(request):
     return render(request, "manage/partners/token_list.html", {"tokens": tokens, "form": form})
 
 
-@login_required
+@staff_required
 def token_create(request):
     _admin_only(request)
     form = TokenForm(request.POST or None, user=request.user)
@@ -94,7 +89,7 @@ def token_create(request):
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def token_revoke(request, pk: int):
     _admin_only(request)

@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from api import filters as api_filters
 from api import serializers as api_serializers
 from api.actions import agreement_allows
-from api.auth import token_of
+from api.auth import ANYONE, token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from api.idempotency import run_idempotent
 from api.models import PartnerToken
@@ -47,6 +47,7 @@ from api.parsers import max_body, too_large
 from api.renderers import CSVRenderer, GeoJSONRenderer, ICalendarRenderer, csv_rows
 from places import actions as place_actions
 from places import ratelimits
+from places.access import access_place
 from places.models import Network, Place, Suggestion
 from places.selectors import place_list
 from places.timezones import place_zone
@@ -390,14 +391,8 @@ class PlaceViewSet(ApiViewSet):
         return api_serializers.PlaceSerializer(place, context=self._context([place])).data
 
     def _own_place(self, token: PartnerToken, public_id) -> Place:
-        place = get_object_or_404(Place, public_id=public_id)
-        if place.organisation_id != token.organisation_id:
-            raise ApiError(
-                403,
-                "not_your_place",
-                _("This token may only write the places of %(org)s.") % {"org": token.organisation},
-            )
-        return place
+        """The place if this token may write it (places.access: 403 `not_your_place`)."""
+        return access_place(self.request.user, public_id, write=True)
 
     @extend_schema(
         summary="Create a place (scope write:places)",
@@ -982,7 +977,7 @@ class SuggestionViewSet(ApiViewSet):
     """Residents' and partners' corrections and new places, moderated by staff."""
 
     serializer_class = api_serializers.SuggestionWriteSerializer
-    write_scope = None
+    write_scope = ANYONE  # no account needed; limited per address instead
 
     @extend_schema(
         summary="Suggest a correction or a new place (no account needed)",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from api import webhooks
 from api.models import PartnerToken, WebhookSubscription
-from places.selectors import admin_organisations, is_staff_member
+from places.access import require_registry_admin, staff_required
+from places.selectors import admin_organisations
 
 
 class SubscriptionForm(forms.Form):
@@ -37,11 +37,8 @@ class SubscriptionForm(forms.Form):
 
 
 def _admin_tokens(request):
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("You have no role in any organisation."))
+    require_registry_admin(request.user, _("Only registry admins manage webhooks."))
     organisations = admin_organisations(request.user)
-    if not organisations.exists():
-        raise PermissionDenied(_("Only registry admins manage webhooks."))
     return PartnerToken.objects.filter(organisation__in=organisations)
 
 
@@ -52,7 +49,7 @@ def _subscription(request, pk: int) -> WebhookSubscription:
     )
 
 
-@login_required
+@staff_required
 def webhook_list(request):
     tokens = _admin_tokens(request)
     form = SubscriptionForm(request.POST or None, tokens=tokens)
@@ -79,7 +76,7 @@ def webhook_list(request):
     )
 
 
-@login_required
+@staff_required
 def webhook_log(request, pk: int):
     subscription = _subscription(request, pk)
     return render(
@@ -89,7 +86,7 @@ def webhook_log(request, pk: int):
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def webhook_delete(request, pk: int):
     subscription = _subscription(request, pk)

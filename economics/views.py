@@ -1,7 +1,7 @@
 """Staff pages of economics: a place's budget, occupancy and indicators; the territory
 dashboard (/manage/economics/); the coverage study (/manage/coverage/).
 
-Views check rights with places.selectors (read: can_view_place, write: can_edit_place),
+Views check rights with places.access (read: access_place, write: access_place(write=True)),
 parse a form, call one action or selector, render. Every table has a CSV export
 (`?export=<table>`).
 """
@@ -9,10 +9,8 @@ parse a form, call one action or selector, render. Every table has a CSV export
 from __future__ import annotations
 
 import datetime
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +29,9 @@ from economics.forms import (
 )
 from economics.models import BudgetLine, SharingOffer, Space
 from economics.occupancy import next_month, report
+from places import access
 from places import selectors as place_selectors
+from places.access import staff_required
 from places.models import Place
 from places.versioning import StaleRecord, describe_change
 
@@ -48,34 +48,22 @@ def day_names() -> list[str]:
     ]
 
 
-def staff_required(view):
-    """Signed-in members of an organisation only; anonymous people go to the login page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not place_selectors.is_staff_member(request.user):
-            raise PermissionDenied(_("You have no role in any organisation."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_PLACES = Place.objects.select_related("organisation", "mediation", "work", "creation")
 
 
 def _visible_place(request, public_id) -> Place:
     """The place if the person may read it; 404 otherwise, so outsiders learn nothing."""
-    return get_object_or_404(
-        place_selectors.visible_places(request.user).select_related(
-            "organisation", "mediation", "work", "creation"
-        ),
-        public_id=public_id,
-    )
+    return access.access_place(request.user, public_id, queryset=_PLACES)
 
 
 def _editable_place(request, public_id) -> Place:
-    place = _visible_place(request, public_id)
-    if not place_selectors.can_edit_place(request.user, place):
-        raise PermissionDenied(_("You may read this place but not change its economics."))
-    return place
+    return access.access_place(
+        request.user,
+        public_id,
+        write=True,
+        queryset=_PLACES,
+        message=_("You may read this place but not change its economics."),
+    )
 
 
 def _year(request, default: int | None = None) -> int:
@@ -256,7 +244,7 @@ def place_economics(request, public_id):
             "budget": budget_rows,
             "occupancy": occupancy,
             "spaces": spaces,
-            "can_edit": place_selectors.can_edit_place(request.user, place),
+            "can_edit": access.can_edit_place(request.user, place),
             "heat_chart": charts.heat_map(
                 title=_("Occupancy by weekday and hour, %(month)s") % {"month": f"{month:%m/%Y}"},
                 desc=_(

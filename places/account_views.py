@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from places import actions, emails, freshness, ratelimits, selectors
+from places.access import access_place, staff_required
 from places.forms import AccessibleFormMixin, VerifyForm
 from places.models import Membership, Place, Role
-from places.views import _administered_organisation, _editable_place, staff_required
+from places.views import _administered_organisation, _editable_place
 
 User = get_user_model()
 
@@ -126,7 +127,7 @@ def email_preferences(request):
 @require_POST
 def place_verify(request, public_id):
     """The one-click "still true" of the place page."""
-    place = _editable_place(request, public_id)
+    place = access_place(request.user, public_id, write=True)
     form = VerifyForm(request.POST)
     if not form.is_valid():
         for field_errors in form.errors.values():

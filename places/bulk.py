@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from places import actions, freshness, selectors
+from places import access, actions, freshness, selectors
 from places.models import OrganisationEvent, Place
 
 PUBLISH, ARCHIVE, ASSIGN_MANAGER, VERIFY, REMIND = (
@@ -108,12 +108,12 @@ def refusal(user, action: str, place: Place) -> str:
     """Why `user` may not apply `action` to `place` ("" if they may). Reads the roles cache
     and the `user_can_edit` annotation of selected_places, so no query per place."""
     if action in ADMIN_ACTIONS:
-        if not selectors.can_admin_organisation(user, place.organisation):
+        if not access.can_admin_organisation(user, place.organisation):
             return _("Only a registry admin of %(org)s may do this.") % {"org": place.organisation}
         return ""
     can_edit = getattr(place, "user_can_edit", None)
     if can_edit is None:
-        can_edit = selectors.can_edit_place(user, place)
+        can_edit = access.can_edit_place(user, place)
     if not can_edit:
         return _("You may read this place but not change it.")
     return ""

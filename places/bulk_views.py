@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from places import bulk, selectors
+from places import access, bulk, selectors
+from places.access import staff_required
 from places.account_views import OUTCOME_LABELS
 from places.forms import AccessibleFormMixin
 from places.models import Place
-from places.views import staff_required
 
 User = get_user_model()
 SESSION_KEY = "places_bulk_report"
@@ -60,7 +60,7 @@ class BulkParametersForm(AccessibleFormMixin, forms.Form):
             organisations = {
                 p.organisation_id
                 for p in places
-                if selectors.can_admin_organisation(user, p.organisation)
+                if access.can_admin_organisation(user, p.organisation)
             }
             self.fields["person"].queryset = (
                 User.objects.filter(memberships__organisation_id__in=organisations, is_active=True)

@@ -81,28 +81,6 @@ def visible_places(user) -> QuerySet[Place]:
     return Place.objects.filter(organisation_id__in=list(roles_of(user)))
 
 
-def can_view_place(user, place: Place) -> bool:
-    return getattr(user, "is_superuser", False) or place.organisation_id in roles_of(user)
-
-
-def can_edit_place(user, place: Place) -> bool:
-    """Registry admins edit every place of their organisation; managers their own places."""
-    if getattr(user, "is_superuser", False):
-        return True
-    role = roles_of(user).get(place.organisation_id)
-    if role == Role.REGISTRY_ADMIN:
-        return True
-    if role == Role.PLACE_MANAGER:
-        return place.managers.filter(pk=user.pk).exists()
-    return False
-
-
-def can_admin_organisation(user, organisation: Organisation) -> bool:
-    return getattr(user, "is_superuser", False) or (
-        roles_of(user).get(organisation.pk) == Role.REGISTRY_ADMIN
-    )
-
-
 def search_places(
     queryset: QuerySet[Place],
     *,
@@ -185,7 +163,7 @@ def communes_in_registry(queryset: QuerySet[Place] | None = None) -> list[tuple[
 
 
 def with_edit_right(queryset: QuerySet[Place], user) -> QuerySet[Place]:
-    """Annotate `user_can_edit` (the rule of can_edit_place) without a query per place."""
+    """Annotate `user_can_edit` (the rule of access.can_edit_place), no query per place."""
     if getattr(user, "is_superuser", False):
         return queryset.annotate(user_can_edit=Value(True, output_field=BooleanField()))
     roles = roles_of(user)
@@ -242,13 +220,6 @@ def visible_suggestions(user) -> QuerySet[Suggestion]:
 
 def pending_suggestion_count(user) -> int:
     return visible_suggestions(user).filter(status=Suggestion.Status.PENDING).count()
-
-
-def can_moderate_suggestion(user, suggestion: Suggestion) -> bool:
-    """Corrections: whoever may edit the place. New places: registry admins."""
-    if suggestion.kind == Suggestion.Kind.CORRECTION or suggestion.place_id:
-        return suggestion.place is not None and can_edit_place(user, suggestion.place)
-    return editable_organisations(user).exists()
 
 
 # -- distance -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Staff pages of the registry, under /manage/.
 
 Views are thin: they check rights, parse a form, call one action or selector and render.
-Who may do what is decided by places.selectors (roles_of, can_edit_place...).
+Who may do what is decided by places.access (access_place, staff_required...).
 Place managers read every place of their organisation and edit the ones they manage; the
 registry is not secret inside an organisation and seeing neighbouring places helps them
 avoid duplicates.
@@ -9,16 +9,13 @@ avoid duplicates.
 
 from __future__ import annotations
 
-import functools
 import importlib
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
-    Http404,
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
@@ -30,7 +27,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import actions, bulk, emails, ratelimits, registry_export, selectors
+from places import access, actions, bulk, emails, ratelimits, registry_export, selectors
+from places.access import staff_required
 from places.forms import (
     PROFILE_FORMS,
     SUGGESTION_FORM_FIELDS,
@@ -65,31 +63,17 @@ from places.versioning import value_label as _value_label
 from places.versioning import version_required
 
 
-def staff_required(view):
-    """Signed-in members of an organisation only; anonymous people go to the login page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.is_staff_member(request.user):
-            raise PermissionDenied(_("You have no role in any organisation."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _visible_place(request, public_id) -> Place:
     """The place if the person may read it; 404 otherwise, so outsiders learn nothing."""
-    return get_object_or_404(
-        selectors.place_detail(selectors.visible_places(request.user)), public_id=public_id
+    return access.access_place(
+        request.user, public_id, queryset=selectors.place_detail(Place.objects.all())
     )
 
 
 def _editable_place(request, public_id) -> Place:
-    place = _visible_place(request, public_id)
-    if not selectors.can_edit_place(request.user, place):
-        raise PermissionDenied(_("You may read this place but not change it."))
-    return place
+    return access.access_place(
+        request.user, public_id, write=True, queryset=selectors.place_detail(Place.objects.all())
+    )
 
 
 # ---------------------------------------------------------------------------- place list
@@ -170,8 +154,8 @@ def place_detail(request, public_id):
         "manage/place_detail.html",
         {
             "place": place,
-            "can_edit": selectors.can_edit_place(request.user, place),
-            "can_admin": selectors.can_admin_organisation(request.user, place.organisation),
+            "can_edit": access.can_edit_place(request.user, place),
+            "can_admin": access.can_admin_organisation(request.user, place.organisation),
             "profiles": _profile_rows(place),
             "verify_form": VerifyForm(
                 initial={"method": "phone", "update_every_days": place.update_every_days}
@@ -218,7 +202,7 @@ def _place_forms(request, *, place: Place | None, data=None):
         manager_orgs = organisations
     else:
         organisations = None
-        can_assign = selectors.can_admin_organisation(user, place.organisation)
+        can_assign = access.can_admin_organisation(user, place.organisation)
         manager_orgs = [place.organisation]
     form = PlaceForm(
         data,
@@ -259,8 +243,7 @@ def _apply_action_errors(exc: ValidationError, form, profile_forms) -> None:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def place_create(request):
-    if not selectors.editable_organisations(request.user).exists():
-        raise PermissionDenied(_("Only registry admins create places."))
+    access.require_registry_admin(request.user, _("Only registry admins create places."))
     form, profile_forms = _place_forms(request, place=None, data=request.POST or None)
     if request.method == "POST" and _all_valid(form, profile_forms):
         try:
@@ -478,12 +461,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 def _administered_organisation(request, slug, refusal: str | None = None) -> Organisation:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    if not selectors.can_admin_organisation(request.user, organisation):
-        if organisation.pk not in selectors.roles_of(request.user):
-            raise Http404
-        raise PermissionDenied(refusal or _("Only registry admins manage the members."))
-    return organisation
+    return access.access_organisation(
+        request.user, slug, message=refusal or _("Only registry admins manage the members.")
+    )
 
 
 ACTIVITY_PAGE_SIZE = 50
@@ -650,14 +630,11 @@ def member_remove(request, org_slug, pk):
 
 def _visible_suggestion(request, pk) -> Suggestion:
     """The suggestion if the person may read it; 404 otherwise, as for places."""
-    return get_object_or_404(selectors.visible_suggestions(request.user), pk=pk)
+    return access.access_suggestion(request.user, pk)
 
 
 def _moderated_suggestion(request, pk) -> Suggestion:
-    suggestion = _visible_suggestion(request, pk)
-    if not selectors.can_moderate_suggestion(request.user, suggestion):
-        raise PermissionDenied(_("You may read this suggestion but not decide on it."))
-    return suggestion
+    return access.access_suggestion(request.user, pk, moderate=True)
 
 
 def _suggestion_value(name: str, value) -> str:
@@ -700,7 +677,7 @@ def _accept_organisations(request, suggestion: Suggestion):
 def _render_suggestion(
     request, suggestion, *, accept_form=None, reject_form=None, conflict=None, status=200
 ):
-    can_moderate = selectors.can_moderate_suggestion(request.user, suggestion)
+    can_moderate = access.can_moderate_suggestion(request.user, suggestion)
     accept_form = accept_form or SuggestionAcceptForm(
         place=suggestion.place, organisations=_accept_organisations(request, suggestion)
     )

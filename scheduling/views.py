@@ -11,11 +11,8 @@ static/js/schedule-editor.js only adds live checking of OSM text through `osm_ch
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import selectors as place_selectors
+from places import access
+from places.access import staff_required
 from places.models import Place
 from places.versioning import describe_change, version_required
 from scheduling import actions, preview
@@ -33,24 +31,10 @@ from scheduling.models import ScheduleException
 from services.models import ServiceOffer
 
 
-def staff_required(view):
-    """Signed-in members of an organisation only; anonymous people go to the login page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not place_selectors.is_staff_member(request.user):
-            raise PermissionDenied(_("You have no role in any organisation."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _target(request, public_id, offer_pk=None) -> tuple[Place, ServiceOffer | None]:
     """The place (and offer) if the person may read the place; 404 otherwise."""
-    place = get_object_or_404(
-        place_selectors.visible_places(request.user).select_related("organisation"),
-        public_id=public_id,
+    place = access.access_place(
+        request.user, public_id, queryset=Place.objects.select_related("organisation")
     )
     offer = None
     if offer_pk is not None:
@@ -62,8 +46,8 @@ def _target(request, public_id, offer_pk=None) -> tuple[Place, ServiceOffer | No
 
 
 def _require_edit(request, place: Place) -> None:
-    if not place_selectors.can_edit_place(request.user, place):
-        raise PermissionDenied(_("You may read these opening hours but not change them."))
+    if not access.can_edit_place(request.user, place):
+        raise access.AccessDenied(_("You may read these opening hours but not change them."))
 
 
 def _owner_kwargs(place, offer) -> dict:
@@ -148,12 +132,12 @@ def _render(
 def schedule_edit(request, public_id, offer_pk=None):
     """The editor: GET shows the hours; POST previews or saves rules or OSM text."""
     place, offer = _target(request, public_id, offer_pk)
-    can_edit = place_selectors.can_edit_place(request.user, place)
+    can_edit = access.can_edit_place(request.user, place)
     schedule = preview.schedule_of(place, offer)
     if request.method == "GET":
         return _render(request, place, offer, schedule, can_edit=can_edit)
     if not can_edit:
-        raise PermissionDenied(_("You may read these opening hours but not change them."))
+        raise access.AccessDenied(_("You may read these opening hours but not change them."))
     op = request.POST.get("op", "save")
     exceptions = list(schedule.exceptions.all()) if schedule else []
     context = {"can_edit": True}

@@ -1,6 +1,6 @@
 """Staff pages of service offers and of the catalogue, under /manage/services/.
 
-Views are thin: they check rights with places.selectors, parse a form, call one action and
+Views are thin: they check rights with places.access, parse a form, call one action and
 render. Offers of a place are read by whoever may read the place and changed by whoever may
 edit it. The catalogue (service kinds and providers) is shared by the whole registry: every
 staff member may read it, registry admins change it.
@@ -8,16 +8,14 @@ staff member may read it, registry admins change it.
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from places import selectors as place_selectors
+from places import access
+from places.access import staff_required
 from places.models import Place, Typology
 from places.versioning import describe_change, version_required
 from services import actions, selectors
@@ -32,40 +30,18 @@ from services.forms import (
 from services.models import NeedWord, Provider, ServiceKind, ServiceOffer
 
 
-def staff_required(view):
-    """Signed-in members of an organisation only; anonymous people go to the login page."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not place_selectors.is_staff_member(request.user):
-            raise PermissionDenied(_("You have no role in any organisation."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def can_edit_catalogue(user) -> bool:
-    return (
-        getattr(user, "is_superuser", False) or place_selectors.admin_organisations(user).exists()
-    )
-
-
-def _catalogue_admin(user) -> None:
-    if not can_edit_catalogue(user):
-        raise PermissionDenied(_("Only registry admins change the catalogue."))
-
-
 def _visible_place(request, public_id) -> Place:
     """The place if the person may read it; 404 otherwise, so outsiders learn nothing."""
-    return get_object_or_404(place_selectors.visible_places(request.user), public_id=public_id)
+    return access.access_place(request.user, public_id)
 
 
 def _editable_place(request, public_id) -> Place:
-    place = _visible_place(request, public_id)
-    if not place_selectors.can_edit_place(request.user, place):
-        raise PermissionDenied(_("You may read this place but not change its offers."))
-    return place
+    return access.access_place(
+        request.user,
+        public_id,
+        write=True,
+        message=_("You may read this place but not change its offers."),
+    )
 
 
 def _offer_of(place: Place, pk: int) -> ServiceOffer:
@@ -93,7 +69,7 @@ def offer_list(request, public_id):
         {
             "place": place,
             "offers": selectors.offers_of_place(place),
-            "can_edit": place_selectors.can_edit_place(request.user, place),
+            "can_edit": access.can_edit_place(request.user, place),
         },
     )
 
@@ -230,7 +206,7 @@ def offer_reactivate(request, public_id, pk):
 @require_GET
 @staff_required
 def catalogue(request):
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     return render(
         request,
         "manage/services/catalogue.html",
@@ -244,7 +220,7 @@ def catalogue(request):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def service_kind_edit(request, pk=None):
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     kind = get_object_or_404(ServiceKind, pk=pk) if pk else None
     form = ServiceKindForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
@@ -269,7 +245,7 @@ def service_kind_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def provider_edit(request, pk=None):
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     provider = get_object_or_404(Provider, pk=pk) if pk else None
     form = ProviderForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
@@ -300,7 +276,7 @@ def provider_edit(request, pk=None):
 @staff_required
 def need_word_list(request):
     """The words residents type and what they mean; registry admins only."""
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     kind_names = {k.slug: k.display_name for k in selectors.service_kinds()}
     words = [
         {
@@ -320,7 +296,7 @@ def need_word_list(request):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def need_word_edit(request, pk=None):
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     word = get_object_or_404(NeedWord, pk=pk) if pk else None
     form = NeedWordForm(request.POST or None, word=word)
     if request.method == "POST" and form.is_valid():
@@ -345,7 +321,7 @@ def need_word_edit(request, pk=None):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def need_word_delete(request, pk):
-    _catalogue_admin(request.user)
+    access.require_catalogue_editor(request.user)
     word = get_object_or_404(NeedWord, pk=pk)
     if request.method == "POST":
         actions.need_word_delete(word=word, user=request.user)

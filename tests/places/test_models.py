@@ -9,8 +9,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from places.access import can_edit_place, can_view_place
 from places.models import MediationProfile, Place, Role, WorkProfile, normalize_text
-from places.selectors import can_edit_place, can_view_place, roles_of, visible_places
+from places.selectors import roles_of, visible_places
 from places.validators import (
     validate_insee_code,
     validate_legal_id,
