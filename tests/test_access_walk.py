@@ -14,15 +14,21 @@ place, records and tokens the URLs name); a registry admin of organisation B; a 
 a partner token of organisation A for each scope; a token of organisation B holding every
 write scope.
 
-Mutation proof (done once, by hand, then restored): removing `@staff_required` from
-`economics.views.dashboard` made `test_walk[anonymous]` fail with
-``economics:dashboard GET: expected login, got 200`` (the page rendered an empty dashboard
-for anonymous people), and the same for ``outsider`` (``expected forbidden, got 200``) and
-every token identity. Removing `moderate=True` from `places.views._moderated_suggestion`
-made ``manage:suggestion_accept POST`` answer 400 (the empty form) instead of 403 to the
-viewer and to the manager of another place. Removing the `scope is None` refusal of
-`api.auth.HasScope` made no walk entry fail until a view without `write_scope` accepts a
-write; `test_a_write_without_a_declared_scope_is_refused` covers that rule directly.
+Mutation proof (each done once by hand, the walk run, then restored):
+
+- removing `@staff_required` from `economics.views.dashboard` failed `test_walk` for
+  anonymous (``economics:dashboard GET /manage/economics/: expected login, got ok``: the
+  page rendered an empty dashboard), the outsider (``expected forbidden, got ok``) and
+  every token identity (``expected login, got ok``): 7 failures;
+- dropping `moderate=True` in `places.views._moderated_suggestion` failed the viewer and
+  the manager of another place on ``manage:suggestion_accept POST`` (``expected
+  forbidden, got ok``: the empty form's 400), ``suggestion_edit`` GET and POST and
+  ``suggestion_reject POST``;
+- dropping `write=True` in `api.views.PlaceViewSet._own_place` failed ``token_b`` on
+  ``api:place-detail PATCH`` and ``api:place-schedule PUT`` (``expected forbidden, got
+  ok``: organisation B's token reached the validation of A's place);
+- letting `api.auth.HasScope` pass a view without `write_scope` (the old behaviour) failed
+  `test_a_write_without_a_declared_scope_is_refused` ("the write went through").
 """
 
 from __future__ import annotations
