@@ -7,8 +7,10 @@ and time when the space must be shared, a point (and radius) to sort by distance
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from directory.signage import share_links
 from economics import selectors
 from economics.filters import shared_space_query
 from economics.models import Space
@@ -18,7 +20,18 @@ from economics.models import Space
 def shared_spaces(request):
     query, errors = shared_space_query(request.GET)
     results = [] if errors else selectors.shared_spaces(audience="public", **query)
-    items = [{"item": item, "times": selectors.sharing_week_lines(item.offer)} for item in results]
+    listing = request.build_absolute_uri(reverse("directory:shared_spaces"))
+    items = [
+        {
+            "item": item,
+            "times": selectors.sharing_week_lines(item.offer),
+            # Each card has an anchor of its own in the listing, which the share links name.
+            "share": share_links(
+                f"{listing}#space-{item.offer.pk}", f"{item.space.name} — {item.place.name}"
+            ),
+        }
+        for item in results
+    ]
     return render(
         request,
         "directory/spaces.html",

@@ -43,3 +43,14 @@ urlpatterns += [
     _path("verifier/<str:token>/", verify.verify, name="verify"),
     _path("verifier/<str:token>/nouveau-lien/", verify.verify_renew, name="verify_renew"),
 ]
+
+# Signage: the printable sheet, the door poster and the QR code (directory/signage.py).
+from directory import signage  # noqa: E402
+
+urlpatterns += [
+    _path("lieux/<slug:slug>/fiche/", signage.place_sheet, name="place_sheet"),
+    _path("lieux/<slug:slug>/fiche.pdf", signage.place_sheet_pdf, name="place_sheet_pdf"),
+    _path("lieux/<slug:slug>/affiche/", signage.place_poster, name="place_poster"),
+    _path("lieux/<slug:slug>/affiche.pdf", signage.place_poster_pdf, name="place_poster_pdf"),
+    _path("lieux/<slug:slug>/qr.svg", signage.place_qr_svg, name="place_qr_svg"),
+]

@@ -35,6 +35,7 @@ from directory.search import (
     published,
     run_search,
 )
+from directory.signage import share_links
 from places.models import Network, Place, PlaceSlugAlias
 from places.selectors import place_list
 from scheduling import status as place_status
@@ -311,6 +312,7 @@ def place(request, slug):
             "networks": networks,
             "sections": place_sections(place),
             "jsonld": _jsonld_script(jsonld),
+            "share": share_links(url, place.name),
         },
     )
 
