@@ -11,6 +11,8 @@
     }
     function done() {
       if (status) {
+        // Hidden until used, so that an empty live region does not sit on every page.
+        status.hidden = false;
         status.textContent = button.dataset.copied || "";
       }
     }
