@@ -1,5 +1,6 @@
 """One optimistic-lock mechanism for every versioned record: places, offers, schedules,
-budgets, spaces and sharing offers.
+budgets, spaces, sharing offers, provider agreements and the catalogue (providers, service
+kinds, search words).
 
 An editor (page or API) starts from a version and sends it back. The action locks the
 record and calls `check_version`: another version raises `StaleRecord`, the one conflict
@@ -51,6 +52,36 @@ STALE_MESSAGES = {
         "This space was changed by %(who)s while you were editing it "
         "(now version %(version)s). Your input is kept below: review their "
         "changes, then save again to apply yours."
+    ),
+    "space_removal": gettext_lazy(
+        "This space was changed by %(who)s after you opened it (now version "
+        "%(version)s), so it was not removed. Review their changes, then remove it "
+        "again if you still mean to."
+    ),
+    "agreement": gettext_lazy(
+        "This agreement was changed by %(who)s while you were editing it "
+        "(now version %(version)s). Your input is kept below: review their "
+        "changes, then save again to apply yours."
+    ),
+    "provider": gettext_lazy(
+        "This provider was changed by %(who)s while you were editing it "
+        "(now version %(version)s). Your input is kept below: review their "
+        "changes, then save again to apply yours."
+    ),
+    "service_kind": gettext_lazy(
+        "This service kind was changed by %(who)s while you were editing it "
+        "(now version %(version)s). Your input is kept below: review their "
+        "changes, then save again to apply yours."
+    ),
+    "need_word": gettext_lazy(
+        "This search word was changed by %(who)s while you were editing it "
+        "(now version %(version)s). Your input is kept below: review their "
+        "changes, then save again to apply yours."
+    ),
+    "need_word_removal": gettext_lazy(
+        "This search word was changed by %(who)s after you opened it (now version "
+        "%(version)s), so it was not removed. Review their changes, then remove it "
+        "again if you still mean to."
     ),
 }
 
@@ -131,8 +162,8 @@ class VersionField(forms.IntegerField):
 TARGET_MODELS = {"place": Place, **PROFILE_MODELS}
 
 
-def field_label(target: str, name: str) -> str:
-    model = TARGET_MODELS.get(target)
+def field_label(target: str, name: str, model=None) -> str:
+    model = model or TARGET_MODELS.get(target)
     if model is not None:
         try:
             return capfirst(str(model._meta.get_field(name).verbose_name))
@@ -141,10 +172,10 @@ def field_label(target: str, name: str) -> str:
     return capfirst(name.replace("_", " "))
 
 
-def value_label(target: str, name: str, value) -> str:
+def value_label(target: str, name: str, value, model=None) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    model = TARGET_MODELS.get(target)
+    model = model or TARGET_MODELS.get(target)
     field = None
     if model is not None:
         try:
@@ -162,25 +193,33 @@ def value_label(target: str, name: str, value) -> str:
     return str(value)
 
 
-def target_label(target: str) -> str:
-    model = TARGET_MODELS.get(target)
+def target_label(target: str, model=None) -> str:
+    model = model or TARGET_MODELS.get(target)
     return capfirst(str(model._meta.verbose_name)) if model else target
 
 
-def describe_change(record) -> dict:
+def describe_change(record, model=None) -> dict:
+    """The changes of one record for a conflict page. `model` names the record's model when
+    its target is not a place or a profile (an agreement, a provider...), so that fields
+    are labelled with their translated names."""
     fields = []
     for name, old_new in record.changes.items():
         if not (isinstance(old_new, list | tuple) and len(old_new) == 2):
             continue
-        old = value_label(record.target, name, old_new[0])
-        new = value_label(record.target, name, old_new[1])
+        old = value_label(record.target, name, old_new[0], model)
+        new = value_label(record.target, name, old_new[1], model)
         if old != new:  # a creation lists empty fields too: they say nothing
             fields.append(
-                {"name": name, "label": field_label(record.target, name), "old": old, "new": new}
+                {
+                    "name": name,
+                    "label": field_label(record.target, name, model),
+                    "old": old,
+                    "new": new,
+                }
             )
     return {
         "record": record,
-        "target": target_label(record.target),
+        "target": target_label(record.target, model),
         "who": str(record.user) if record.user else _("an import or the API"),
         "fields": sorted(fields, key=lambda f: f["label"]),
     }
