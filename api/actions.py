@@ -15,6 +15,7 @@ from api.models import PartnerToken, PlaceProviderAgreement
 from places import actions as places_actions
 from places import history
 from places.models import ChangeRecord, Organisation, OrganisationEvent, Place
+from places.versioning import check_version
 from services.models import Provider, ServiceKind
 
 
@@ -87,9 +88,52 @@ def token_revoke(*, token: PartnerToken, user) -> PartnerToken:
 
 
 def _agreement_snapshot(agreement: PlaceProviderAgreement, kinds) -> dict:
-    data = history.snapshot(agreement, exclude=("created_by",))
+    data = history.snapshot(agreement, exclude=("created_by", "version"))
     data["kinds"] = sorted(k.slug for k in kinds)
     return data
+
+
+def _lock_agreement(
+    agreement: PlaceProviderAgreement, expected_version: int | None
+) -> PlaceProviderAgreement:
+    """The agreement under a row lock; StaleRecord if it moved past `expected_version`."""
+    current = (
+        PlaceProviderAgreement.objects.select_for_update()
+        .select_related("place", "provider")
+        .get(pk=agreement.pk)
+    )
+    check_version(
+        kind="agreement",
+        current=current,
+        version=current.version,
+        expected=expected_version,
+        since=lambda: (
+            ChangeRecord.objects.filter(
+                target=f"agreement:{current.pk}", version__gt=expected_version
+            )
+            .select_related("user")
+            .order_by("created_at", "id")
+        ),
+    )
+    return current
+
+
+def _record_agreement(current, *, action: str, changes: dict, user, source: str) -> None:
+    """Bump the version, save and record the change with it; a write that changed
+    nothing leaves the row, its version and the history as they were."""
+    if not changes:
+        return
+    current.version += 1
+    current.save()
+    history.record(
+        place=current.place,
+        target=f"agreement:{current.pk}",
+        action=action,
+        changes=changes,
+        user=user,
+        source=source,
+        version=current.version,
+    )
 
 
 def _agreement_values(
@@ -159,6 +203,7 @@ def agreement_create(
         changes=history.diff(None, _agreement_snapshot(agreement, found)),
         user=user,
         source=source,
+        version=agreement.version,
     )
     return agreement
 
@@ -171,14 +216,19 @@ def agreement_update(
     *,
     agreement: PlaceProviderAgreement,
     user,
+    expected_version: int | None,
     kinds=_UNSET,
     starts_on=_UNSET,
     ends_on=_UNSET,
     terms=_UNSET,
     source: str = "staff",
 ) -> PlaceProviderAgreement:
-    """Change an agreement's kinds, dates or terms; only the arguments given change."""
-    current = PlaceProviderAgreement.objects.select_for_update().get(pk=agreement.pk)
+    """Change an agreement's kinds, dates or terms; only the arguments given change.
+
+    `expected_version` is the version the editor started from: another one raises
+    StaleRecord (places.versioning); `None` skips the check (imports that own the row).
+    """
+    current = _lock_agreement(agreement, expected_version)
     old_kinds = list(current.kinds.all())
     before = _agreement_snapshot(current, old_kinds)
     if starts_on is not _UNSET:
@@ -196,12 +246,10 @@ def agreement_update(
     if errors:
         raise ValidationError(errors)
     current.full_clean()
-    current.save()
     if kinds is not _UNSET:
         current.kinds.set(found)
-    history.record(
-        place=current.place,
-        target=f"agreement:{current.pk}",
+    _record_agreement(
+        current,
         action=ChangeRecord.Action.UPDATE,
         changes=history.diff(before, _agreement_snapshot(current, found)),
         user=user,
@@ -215,22 +263,22 @@ def agreement_end(
     *,
     agreement: PlaceProviderAgreement,
     user,
+    expected_version: int | None,
     on: datetime.date | None = None,
     source: str = "staff",
 ) -> PlaceProviderAgreement:
     """End an agreement: `on` (default today) is its last day. Offers already published
-    stay; the provider can no longer create new ones there through the API."""
-    current = PlaceProviderAgreement.objects.select_for_update().get(pk=agreement.pk)
+    stay; the provider can no longer create new ones there through the API.
+    `expected_version` as for agreement_update."""
+    current = _lock_agreement(agreement, expected_version)
     on = on or timezone.localdate()
     if current.starts_on and on < current.starts_on:
         raise ValidationError({"ends_on": [_("The last day cannot come before the first day.")]})
     kinds = list(current.kinds.all())
     before = _agreement_snapshot(current, kinds)
     current.ends_on = on
-    current.save(update_fields=["ends_on", "updated_at"])
-    history.record(
-        place=current.place,
-        target=f"agreement:{current.pk}",
+    _record_agreement(
+        current,
         action=ChangeRecord.Action.STATUS,
         changes=history.diff(before, _agreement_snapshot(current, kinds)),
         user=user,

@@ -16,6 +16,7 @@ from api import actions
 from api.models import PlaceProviderAgreement
 from places.access import require_organisation_admin, staff_required
 from places.models import Organisation, Place
+from places.versioning import StaleRecord, VersionField, describe_change
 from services.models import ServiceKind
 from services.selectors import providers
 
@@ -45,6 +46,7 @@ class AgreementForm(forms.Form):
     terms = forms.CharField(
         label=gettext_lazy("Terms"), required=False, max_length=5000, widget=forms.Textarea
     )
+    version = VersionField()
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +54,8 @@ class AgreementForm(forms.Form):
         self.fields["kinds"].queryset = ServiceKind.objects.order_by("slug")
         if editing:
             del self.fields["provider"]
+        else:
+            del self.fields["version"]  # a new agreement has no version yet
 
     def clean(self):
         cleaned = super().clean()
@@ -68,6 +72,7 @@ class EndForm(forms.Form):
         help_text=gettext_lazy("Default: today."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    version = VersionField()
 
 
 def _admin_of(request, organisation: Organisation) -> None:
@@ -96,6 +101,19 @@ def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
     for field, messages in exc.message_dict.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def _with_version(post, version: int):
+    data = post.copy()
+    data["version"] = str(version)
+    return data
+
+
+def _conflict(exc: StaleRecord) -> dict:
+    return {
+        "message": exc.messages[0],
+        "changes": [describe_change(r, PlaceProviderAgreement) for r in exc.since],
+    }
 
 
 def _listing(queryset):
@@ -161,19 +179,27 @@ def agreement_edit(request, pk: int):
         "starts_on": agreement.starts_on,
         "ends_on": agreement.ends_on,
         "terms": agreement.terms,
+        "version": agreement.version,
     }
     form = AgreementForm(request.POST or None, initial=initial, editing=True)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             actions.agreement_update(
                 agreement=agreement,
                 user=request.user,
+                expected_version=data["version"],
                 kinds=list(data["kinds"]),
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
                 terms=data["terms"],
             )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            conflict = _conflict(exc)
+            form = AgreementForm(_with_version(request.POST, exc.version), editing=True)
+            form.is_valid()
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -181,20 +207,30 @@ def agreement_edit(request, pk: int):
     return render(
         request,
         "manage/partners/agreement_form.html",
-        {"form": form, "place": agreement.place, "agreement": agreement},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "place": agreement.place, "agreement": agreement, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 
 @staff_required
 def agreement_end(request, pk: int):
     agreement = _agreement(request, pk)
-    form = EndForm(request.POST or None)
+    form = EndForm(
+        request.POST if request.method == "POST" else None, initial={"version": agreement.version}
+    )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             actions.agreement_end(
-                agreement=agreement, user=request.user, on=form.cleaned_data["ends_on"]
+                agreement=agreement,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                on=form.cleaned_data["ends_on"],
             )
+        except StaleRecord as exc:
+            conflict = _conflict(exc)
+            form = EndForm(_with_version(request.POST, exc.version))
+            form.is_valid()
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -202,6 +238,6 @@ def agreement_end(request, pk: int):
     return render(
         request,
         "manage/partners/agreement_end.html",
-        {"form": form, "agreement": agreement, "place": agreement.place},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "agreement": agreement, "place": agreement.place, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )

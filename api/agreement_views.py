@@ -21,8 +21,16 @@ from api.auth import token_of
 from api.errors import ApiError
 from api.models import PartnerToken, PlaceProviderAgreement
 from api.pagination import paginate
-from api.views import ERRORS, PAGE_PARAMETERS, WRITE_ERRORS, ApiViewSet, _list_response
+from api.views import (
+    ERRORS,
+    IF_MATCH,
+    PAGE_PARAMETERS,
+    WRITE_ERRORS,
+    ApiViewSet,
+    _list_response,
+)
 from places.models import Place
+from places.versioning import StaleRecord
 from services.models import Provider
 
 READ_ERRORS = {
@@ -107,6 +115,7 @@ class AgreementViewSet(ApiViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         agreement = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        self.etag_version = agreement.version
         self.last_modified = agreement.updated_at
         return Response(api_serializers.AgreementSerializer(agreement).data)
 
@@ -157,7 +166,12 @@ class AgreementViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Change an agreement's kinds, dates or terms (scope write:agreements)",
+        description=(
+            "Send the `version` you read (in the body, or its ETag as If-Match): without it "
+            "428 `version_required`; a stale one 409 (412 for If-Match) `stale_version`."
+        ),
         request=api_serializers.AgreementWriteSerializer,
+        parameters=[IF_MATCH],
         responses={200: api_serializers.AgreementSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
@@ -176,14 +190,27 @@ class AgreementViewSet(ApiViewSet):
         changes = {k: v for k, v in values.items() if k in ("starts_on", "ends_on", "terms")}
         if "service_kinds" in values:
             changes["kinds"] = values["service_kinds"]
-        agreement = actions.agreement_update(
-            agreement=agreement, user=None, source=token.source, **changes
-        )
+        expected, how = self._expected_version(values.get("version"))
+        try:
+            agreement = actions.agreement_update(
+                agreement=agreement,
+                user=None,
+                expected_version=expected,
+                source=token.source,
+                **changes,
+            )
+        except StaleRecord as exc:
+            raise self._stale(how, exc.messages[0], self._render(exc.current)) from None
         return Response(self._with_warnings(self._render(agreement), serializer))
 
     @extend_schema(
         summary="End an agreement (scope write:agreements)",
+        description=(
+            "Send the `version` you read, as for a change: 428 without it, 409 (412 for "
+            "If-Match) when the agreement changed since."
+        ),
         request=api_serializers.AgreementEndSerializer,
+        parameters=[IF_MATCH],
         responses={200: api_serializers.AgreementSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="end")
@@ -191,10 +218,15 @@ class AgreementViewSet(ApiViewSet):
         token = self._token()
         agreement = self._writable(kwargs["pk"])
         serializer = self._validated(api_serializers.AgreementEndSerializer)
-        agreement = actions.agreement_end(
-            agreement=agreement,
-            user=None,
-            on=serializer.validated_data.get("ends_on"),
-            source=token.source,
-        )
+        expected, how = self._expected_version(serializer.validated_data.get("version"))
+        try:
+            agreement = actions.agreement_end(
+                agreement=agreement,
+                user=None,
+                expected_version=expected,
+                on=serializer.validated_data.get("ends_on"),
+                source=token.source,
+            )
+        except StaleRecord as exc:
+            raise self._stale(how, exc.messages[0], self._render(exc.current)) from None
         return Response(self._with_warnings(self._render(agreement), serializer))

@@ -187,6 +187,8 @@ class PlaceProviderAgreement(models.Model):
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
     terms = models.TextField(_("terms"), blank=True)
+    # Bumped by each change; editors send the one they started from (places.versioning).
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -516,6 +516,9 @@ class AgreementSerializer(serializers.Serializer):
     ends_on = serializers.DateField(allow_null=True)
     active = serializers.SerializerMethodField()
     terms = serializers.CharField()
+    version = serializers.IntegerField(
+        help_text="Send it back (or the ETag as If-Match) to change or end the agreement."
+    )
     updated_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -539,9 +542,11 @@ class AgreementWriteSerializer(ReportingSerializer):
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
     terms = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    version = VersionField()
 
 
 class AgreementEndSerializer(ReportingSerializer):
     ends_on = serializers.DateField(
         required=False, allow_null=True, help_text="The last day (default: today)."
     )
+    version = VersionField()

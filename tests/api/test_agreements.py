@@ -73,8 +73,13 @@ def test_create_change_and_end_are_recorded_in_the_place_history(
         user=registry_admin, place=place, provider=provider, kinds=["caf"], terms="Mardis"
     )
     assert agreement.starts_on == TODAY
-    agreement_update(agreement=agreement, user=registry_admin, kinds=["caf", other_kind.slug])
-    agreement_end(agreement=agreement, user=registry_admin, on=TODAY + 10 * DAY)
+    agreement_update(
+        agreement=agreement,
+        user=registry_admin,
+        expected_version=1,
+        kinds=["caf", other_kind.slug],
+    )
+    agreement_end(agreement=agreement, user=registry_admin, expected_version=2, on=TODAY + 10 * DAY)
     records = list(
         ChangeRecord.objects.filter(place=place, target=f"agreement:{agreement.pk}").order_by("id")
     )
@@ -89,7 +94,7 @@ def test_create_change_and_end_are_recorded_in_the_place_history(
 @pytest.mark.django_db
 def test_an_update_that_changes_nothing_leaves_no_record(place, provider, registry_admin):
     agreement = agreement_create(user=registry_admin, place=place, provider=provider)
-    agreement_update(agreement=agreement, user=registry_admin, terms="")
+    agreement_update(agreement=agreement, user=registry_admin, expected_version=1, terms="")
     assert ChangeRecord.objects.filter(target=f"agreement:{agreement.pk}").count() == 1
 
 
@@ -107,7 +112,7 @@ def test_it_refuses_an_end_before_the_start(place, provider, registry_admin):
     assert not PlaceProviderAgreement.objects.exists()
     agreement = agreement_create(user=registry_admin, place=place, provider=provider)
     with pytest.raises(ValidationError) as exc:
-        agreement_end(agreement=agreement, user=registry_admin, on=TODAY - DAY)
+        agreement_end(agreement=agreement, user=registry_admin, expected_version=1, on=TODAY - DAY)
     assert "ends_on" in exc.value.message_dict
     agreement.refresh_from_db()
     assert agreement.ends_on is None
@@ -201,13 +206,14 @@ def test_admin_creates_changes_and_ends_an_agreement(
     assert "CAF du Rhône" in listing and "Permanence le mardi" in listing
     response = admin_client_.post(
         f"/manage/partners/agreements/{agreement.pk}/edit/",
-        {"kinds": [], "starts_on": TODAY.isoformat(), "terms": "Tous les jours"},
+        {"kinds": [], "starts_on": TODAY.isoformat(), "terms": "Tous les jours", "version": 1},
     )
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.terms == "Tous les jours" and not agreement.kinds.exists()
     response = admin_client_.post(
-        f"/manage/partners/agreements/{agreement.pk}/end/", {"ends_on": TODAY.isoformat()}
+        f"/manage/partners/agreements/{agreement.pk}/end/",
+        {"ends_on": TODAY.isoformat(), "version": 2},
     )
     assert response.status_code == 302
     agreement.refresh_from_db()
@@ -247,7 +253,8 @@ def test_ending_before_the_start_is_refused_on_the_page(
         user=registry_admin, place=place, provider=provider, starts_on=TODAY + 5 * DAY
     )
     response = admin_client_.post(
-        f"/manage/partners/agreements/{agreement.pk}/end/", {"ends_on": TODAY.isoformat()}
+        f"/manage/partners/agreements/{agreement.pk}/end/",
+        {"ends_on": TODAY.isoformat(), "version": 1},
     )
     assert response.status_code == 400
     assert "ends_on" in response.context["form"].errors
@@ -332,15 +339,20 @@ def test_api_creates_changes_and_ends_with_history(client, tokens, place, provid
     )
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
+    assert created.json()["version"] == 1
     changed = client.patch(
         f"/api/v1/agreements/{pk}/",
-        {"terms": "Le jeudi"},
+        {"terms": "Le jeudi", "version": 1},
         content_type="application/json",
         **bearer(raw),
     )
     assert changed.status_code == 200 and changed.json()["terms"] == "Le jeudi"
+    assert changed.json()["version"] == 2
     ended = client.post(
-        f"/api/v1/agreements/{pk}/end/", {}, content_type="application/json", **bearer(raw)
+        f"/api/v1/agreements/{pk}/end/",
+        {"version": 2},
+        content_type="application/json",
+        **bearer(raw),
     )
     assert ended.status_code == 200
     assert ended.json()["ends_on"] == TODAY.isoformat()
@@ -384,7 +396,7 @@ def test_api_writes_only_the_organisation_places(client, tokens, provider, other
     agreement = agreement_create(user=None, place=foreign, provider=provider)
     response = client.post(
         f"/api/v1/agreements/{agreement.pk}/end/",
-        {},
+        {"version": 1},
         content_type="application/json",
         **bearer(tokens["agreements"][1]),
     )
@@ -455,7 +467,7 @@ def test_an_ended_agreement_outweighs_a_live_offer(client, tokens, place, provid
     first = _offer(client, raw, place, kind=kinds[0].slug)
     assert first.status_code == 201, first.content  # no agreement: as before
     agreement = agreement_create(user=None, place=place, provider=provider, starts_on=TODAY - DAY)
-    agreement_end(agreement=agreement, user=None, on=TODAY - DAY)
+    agreement_end(agreement=agreement, user=None, expected_version=None, on=TODAY - DAY)
     refused = _offer(client, raw, place, kind=kinds[1].slug)
     assert refused.status_code == 403, refused.content
 
