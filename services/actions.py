@@ -405,7 +405,49 @@ def offer_reactivate(
     )
 
 
+def _catalogue_since(prefix: str, current, expected: int) -> list[ChangeRecord]:
+    """The records written after version `expected` of a provider or a service kind.
+
+    Their history is keyed by slug (`provider:<slug>`), and a change may rename the slug:
+    walk back from the current slug, one record per version, following each rename.
+    """
+    rows = ChangeRecord.objects.filter(
+        place=None,
+        target__startswith=f"{prefix}:",
+        version__gt=expected,
+        version__lte=current.version,
+    ).select_related("user")
+    by_key = {(r.target, r.version): r for r in rows}
+    found, slug = [], current.slug
+    for version in range(current.version, expected, -1):
+        row = by_key.get((f"{prefix}:{slug}", version))
+        if row is None:
+            break
+        found.append(row)
+        renamed = row.changes.get("slug")
+        if isinstance(renamed, list | tuple) and len(renamed) == 2 and renamed[0]:
+            slug = renamed[0]
+    return found[::-1]
+
+
+def _lock_catalogue(model, instance, *, kind: str, prefix: str, expected_version: int | None):
+    """The record under a row lock; StaleRecord if it moved past `expected_version`."""
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    check_version(
+        kind=kind,
+        current=current,
+        version=current.version,
+        expected=expected_version,
+        since=lambda: _catalogue_since(prefix, current, expected_version),
+    )
+    return current
+
+
 def _save_catalogue_record(instance, *, target: str, before, user, source: str) -> None:
+    versioned = hasattr(instance, "version")  # categories have no staff page nor version
+    changes = diff(before, snapshot(instance, exclude=("version",)))
+    if before is not None and changes and versioned:
+        instance.version += 1
     try:
         with transaction.atomic():
             instance.save()
@@ -415,9 +457,10 @@ def _save_catalogue_record(instance, *, target: str, before, user, source: str) 
         place=None,
         target=target,
         action=ChangeRecord.Action.UPDATE if before is not None else ChangeRecord.Action.CREATE,
-        changes=diff(before, snapshot(instance)),
+        changes=changes,
         user=user,
         source=source,
+        version=instance.version if versioned else None,
     )
 
 
@@ -425,7 +468,7 @@ def _write_catalogue(
     instance, *, data: Mapping[str, Any], allowed: tuple[str, ...], prefix: str, user, source
 ):
     _check_fields(data, allowed)
-    before = snapshot(instance) if instance.pk else None
+    before = snapshot(instance, exclude=("version",)) if instance.pk else None
     for key, value in data.items():
         setattr(instance, key, value)
     instance.full_clean()
@@ -445,10 +488,21 @@ def provider_create(*, user, data: Mapping[str, Any], source: str = "staff") -> 
 
 @transaction.atomic
 def provider_update(
-    *, provider: Provider, user, data: Mapping[str, Any], source: str = "staff"
+    *,
+    provider: Provider,
+    user,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    source: str = "staff",
 ) -> Provider:
-    """Change a provider's name, sector, website or managing organisation."""
-    current = Provider.objects.select_for_update().get(pk=provider.pk)
+    """Change a provider's name, sector, website or managing organisation.
+
+    `expected_version` is the version the editor started from: another one raises
+    StaleRecord (places.versioning); `None` skips the check (imports that own the row).
+    """
+    current = _lock_catalogue(
+        Provider, provider, kind="provider", prefix="provider", expected_version=expected_version
+    )
     _write_catalogue(
         current, data=data, allowed=PROVIDER_FIELDS, prefix="provider", user=user, source=source
     )
@@ -475,7 +529,7 @@ def service_category_create(
 def service_category_update(
     *, category: ServiceCategory, user, data: Mapping[str, Any], source: str = "staff"
 ) -> ServiceCategory:
-    """Rename or reorder a category of the catalogue."""
+    """Rename or reorder a category of the catalogue (no staff page edits categories)."""
     current = ServiceCategory.objects.select_for_update().get(pk=category.pk)
     _write_catalogue(
         current,
@@ -512,9 +566,17 @@ def service_kind_create(*, user, data: Mapping[str, Any], source: str = "staff")
 
 @transaction.atomic
 def service_kind_update(
-    *, kind: ServiceKind, user, data: Mapping[str, Any], source: str = "staff"
+    *,
+    kind: ServiceKind,
+    user,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    source: str = "staff",
 ) -> ServiceKind:
-    """Change a kind of service; deactivating it keeps its offers but refuses new ones."""
+    """Change a kind of service; deactivating it keeps its offers but refuses new ones.
+
+    `expected_version` as for provider_update.
+    """
     values = dict(data)
     if "category" in values:
         values["category"] = _resolve(
@@ -523,7 +585,13 @@ def service_kind_update(
             field="category",
             message=_("Unknown category: %(value)s."),
         )
-    current = ServiceKind.objects.select_for_update().get(pk=kind.pk)
+    current = _lock_catalogue(
+        ServiceKind,
+        kind,
+        kind="service_kind",
+        prefix="service_kind",
+        expected_version=expected_version,
+    )
     _write_catalogue(
         current,
         data=values,
@@ -536,12 +604,35 @@ def service_kind_update(
     return current
 
 
+def _lock_need_word(word: NeedWord, *, kind: str, expected_version: int | None) -> NeedWord | None:
+    """The word under a row lock (None once removed); StaleRecord if it moved on."""
+    current = NeedWord.objects.select_for_update().filter(pk=word.pk).first()
+    if current is not None:
+        check_version(
+            kind=kind,
+            current=current,
+            version=current.version,
+            expected=expected_version,
+            since=lambda: (
+                ChangeRecord.objects.filter(
+                    target=f"need_word:{current.pk}", version__gt=expected_version
+                )
+                .select_related("user")
+                .order_by("created_at", "id")
+            ),
+        )
+    return current
+
+
 def _write_need_word(word: NeedWord, *, data: Mapping[str, Any], user, source: str) -> NeedWord:
     _check_fields(data, NEED_WORD_FIELDS)
-    before = snapshot(word) if word.pk else None
+    before = snapshot(word, exclude=("version",)) if word.pk else None
     for key, value in data.items():
         setattr(word, key, list(value) if key in ("kinds", "typologies") else value)
     word.full_clean()
+    changes = diff(before, snapshot(word, exclude=("version",)))
+    if before is not None and changes:
+        word.version += 1
     try:
         with transaction.atomic():
             word.save()
@@ -554,9 +645,10 @@ def _write_need_word(word: NeedWord, *, data: Mapping[str, Any], user, source: s
         place=None,
         target=f"need_word:{word.pk}",
         action=ChangeRecord.Action.UPDATE if before is not None else ChangeRecord.Action.CREATE,
-        changes=diff(before, snapshot(word)),
+        changes=changes,
         user=user,
         source=source,
+        version=word.version,
     )
     return word
 
@@ -569,22 +661,38 @@ def need_word_create(*, user, data: Mapping[str, Any], source: str = "staff") ->
 
 @transaction.atomic
 def need_word_update(
-    *, word: NeedWord, user, data: Mapping[str, Any], source: str = "staff"
+    *,
+    word: NeedWord,
+    user,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    source: str = "staff",
 ) -> NeedWord:
-    """Change a word of the search vocabulary or what it points to."""
-    current = NeedWord.objects.select_for_update().get(pk=word.pk)
+    """Change a word of the search vocabulary or what it points to.
+
+    `expected_version` as for provider_update.
+    """
+    current = _lock_need_word(word, kind="need_word", expected_version=expected_version)
+    if current is None:
+        raise NeedWord.DoesNotExist
     _write_need_word(current, data=data, user=user, source=source)
     word.__dict__.update(current.__dict__)
     return current
 
 
 @transaction.atomic
-def need_word_delete(*, word: NeedWord, user, source: str = "staff") -> None:
-    """Remove a word from the search vocabulary; the history keeps what it meant."""
-    current = NeedWord.objects.select_for_update().filter(pk=word.pk).first()
+def need_word_delete(
+    *, word: NeedWord, user, expected_version: int | None, source: str = "staff"
+) -> None:
+    """Remove a word from the search vocabulary; the history keeps what it meant.
+
+    A word changed since `expected_version` is kept (StaleRecord): the person removing it
+    decided on what it meant then.
+    """
+    current = _lock_need_word(word, kind="need_word_removal", expected_version=expected_version)
     if current is None:
         return
-    before = snapshot(current)
+    before = snapshot(current, exclude=("version",))
     target = f"need_word:{current.pk}"
     current.delete()
     record(

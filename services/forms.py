@@ -128,7 +128,20 @@ class ConfirmForm(forms.Form):
     version = VersionField()
 
 
-class ProviderForm(ActionFormMixin, forms.Form):
+class CatalogueVersionMixin:
+    """The version an edit of a catalogue record started from; a new record has none."""
+
+    def setup_version(self, instance) -> None:
+        if instance is None:
+            return
+        self.fields["version"] = VersionField()
+        self.initial.setdefault("version", instance.version)
+
+    def action_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class ProviderForm(CatalogueVersionMixin, ActionFormMixin, forms.Form):
     def __init__(self, *args, provider: Provider | None = None, **kwargs):
         fields = ["slug", "name", "sector", "website", "organisation"]
         if provider is not None and "initial" not in kwargs:
@@ -136,13 +149,11 @@ class ProviderForm(ActionFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields.update(_fields_for(Provider, fields))
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.setup_version(provider)
         self.add_aria()
 
-    def action_data(self) -> dict:
-        return dict(self.cleaned_data)
 
-
-class ServiceKindForm(ActionFormMixin, forms.Form):
+class ServiceKindForm(CatalogueVersionMixin, ActionFormMixin, forms.Form):
     data_inclusion_thematiques = forms.MultipleChoiceField(
         label=_("data·inclusion thematiques"),
         choices=sorted(DATA_INCLUSION_THEMATIQUES.items()),
@@ -162,13 +173,11 @@ class ServiceKindForm(ActionFormMixin, forms.Form):
         self.fields.update(_fields_for(ServiceKind, fields))
         self.fields["category"].queryset = ServiceCategory.objects.order_by("position")
         self.order_fields([*fields[:4], "data_inclusion_thematiques"])
+        self.setup_version(kind)
         self.add_aria()
 
-    def action_data(self) -> dict:
-        return dict(self.cleaned_data)
 
-
-class NeedWordForm(ActionFormMixin, forms.Form):
+class NeedWordForm(CatalogueVersionMixin, ActionFormMixin, forms.Form):
     """A word of the search vocabulary: the phrase, its language, what it points to."""
 
     phrase = forms.CharField(
@@ -204,7 +213,5 @@ class NeedWordForm(ActionFormMixin, forms.Form):
             (category.display_name, [(k.slug, k.display_name) for k in kinds])
             for category, kinds in selectors.service_kinds_grouped(active_only=False)
         ]
+        self.setup_version(word)
         self.add_aria()
-
-    def action_data(self) -> dict:
-        return dict(self.cleaned_data)

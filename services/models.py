@@ -68,6 +68,8 @@ class ServiceKind(LocalizedNameMixin, models.Model):
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive kinds are kept but not offered anymore.")
     )
+    # Bumped by each change through services.actions; editors send the one they started from.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["category__position", "position", "name"]
@@ -111,6 +113,7 @@ class Provider(models.Model):
         related_name="providers",
         verbose_name=_("managing organisation"),
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -300,6 +303,7 @@ class NeedWord(models.Model):
     )
     kinds = models.JSONField(_("service kinds"), default=list, blank=True)
     typologies = models.JSONField(_("place typologies"), default=list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["normalized"]

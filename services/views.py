@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from places import access
 from places.access import staff_required
 from places.models import Place, Typology
-from places.versioning import describe_change, version_required
+from places.versioning import StaleRecord, describe_change, version_required
 from services import actions, selectors
 from services.forms import (
     ConfirmForm,
@@ -217,18 +217,43 @@ def catalogue(request):
     )
 
 
+def _with_version(post, version: int):
+    data = post.copy()
+    data["version"] = str(version)
+    return data
+
+
+def _catalogue_conflict(exc: StaleRecord, model) -> dict:
+    return {
+        "message": exc.messages[0],
+        "changes": [describe_change(r, model) for r in exc.since],
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
 def service_kind_edit(request, pk=None):
     access.require_catalogue_editor(request.user)
     kind = get_object_or_404(ServiceKind, pk=pk) if pk else None
     form = ServiceKindForm(request.POST or None, kind=kind)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             if kind is None:
                 kind = actions.service_kind_create(user=request.user, data=form.action_data())
             else:
-                actions.service_kind_update(kind=kind, user=request.user, data=form.action_data())
+                actions.service_kind_update(
+                    kind=kind,
+                    user=request.user,
+                    data=form.action_data(),
+                    expected_version=form.cleaned_data["version"],
+                )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            conflict = _catalogue_conflict(exc, ServiceKind)
+            kind = exc.current
+            form = ServiceKindForm(_with_version(request.POST, exc.version), kind=kind)
+            form.is_valid()
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -237,8 +262,8 @@ def service_kind_edit(request, pk=None):
     return render(
         request,
         "manage/services/catalogue_form.html",
-        {"form": form, "object": kind, "title": _("Service kind")},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "object": kind, "title": _("Service kind"), "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 
@@ -248,14 +273,24 @@ def provider_edit(request, pk=None):
     access.require_catalogue_editor(request.user)
     provider = get_object_or_404(Provider, pk=pk) if pk else None
     form = ProviderForm(request.POST or None, provider=provider)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             if provider is None:
                 provider = actions.provider_create(user=request.user, data=form.action_data())
             else:
                 actions.provider_update(
-                    provider=provider, user=request.user, data=form.action_data()
+                    provider=provider,
+                    user=request.user,
+                    data=form.action_data(),
+                    expected_version=form.cleaned_data["version"],
                 )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            conflict = _catalogue_conflict(exc, Provider)
+            provider = exc.current
+            form = ProviderForm(_with_version(request.POST, exc.version), provider=provider)
+            form.is_valid()
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -264,8 +299,8 @@ def provider_edit(request, pk=None):
     return render(
         request,
         "manage/services/catalogue_form.html",
-        {"form": form, "object": provider, "title": _("Provider")},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "object": provider, "title": _("Provider"), "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 
@@ -299,12 +334,24 @@ def need_word_edit(request, pk=None):
     access.require_catalogue_editor(request.user)
     word = get_object_or_404(NeedWord, pk=pk) if pk else None
     form = NeedWordForm(request.POST or None, word=word)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             if word is None:
                 word = actions.need_word_create(user=request.user, data=form.action_data())
             else:
-                actions.need_word_update(word=word, user=request.user, data=form.action_data())
+                actions.need_word_update(
+                    word=word,
+                    user=request.user,
+                    data=form.action_data(),
+                    expected_version=form.cleaned_data["version"],
+                )
+        except StaleRecord as exc:
+            # Keep the person's input and move the version on: saving again applies it.
+            conflict = _catalogue_conflict(exc, NeedWord)
+            word = exc.current
+            form = NeedWordForm(_with_version(request.POST, exc.version), word=word)
+            form.is_valid()
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
@@ -313,8 +360,8 @@ def need_word_edit(request, pk=None):
     return render(
         request,
         "manage/services/need_word_form.html",
-        {"form": form, "object": word},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "object": word, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
     )
 
 
@@ -323,8 +370,27 @@ def need_word_edit(request, pk=None):
 def need_word_delete(request, pk):
     access.require_catalogue_editor(request.user)
     word = get_object_or_404(NeedWord, pk=pk)
-    if request.method == "POST":
-        actions.need_word_delete(word=word, user=request.user)
-        messages.success(request, _("“%(name)s” was removed.") % {"name": word.phrase})
-        return redirect("services:need_word_list")
-    return render(request, "manage/services/need_word_delete.html", {"object": word})
+    form = ConfirmForm(
+        request.POST if request.method == "POST" else None, initial={"version": word.version}
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.need_word_delete(
+                word=word, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except StaleRecord as exc:
+            # Show the word as it is now; removing it again starts from this version.
+            conflict = _catalogue_conflict(exc, NeedWord)
+            conflict["next"] = _("The word was not removed. Remove it again if you still mean to.")
+            word = exc.current
+            form = ConfirmForm(initial={"version": word.version})
+        else:
+            messages.success(request, _("“%(name)s” was removed.") % {"name": word.phrase})
+            return redirect("services:need_word_list")
+    return render(
+        request,
+        "manage/services/need_word_delete.html",
+        {"object": word, "form": form, "conflict": conflict},
+        status=409 if conflict else 400 if request.method == "POST" else 200,
+    )

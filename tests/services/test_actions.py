@@ -233,7 +233,10 @@ def test_provider_create_and_update(registry_admin, organisation):
         data={"slug": "banque-du-rhone", "name": "Banque du Rhône", "sector": "private"},
     )
     actions.provider_update(
-        provider=provider, user=registry_admin, data={"organisation": organisation}
+        provider=provider,
+        user=registry_admin,
+        data={"organisation": organisation},
+        expected_version=1,
     )
     provider.refresh_from_db()
     assert provider.organisation == organisation
@@ -262,11 +265,16 @@ def test_service_kind_create_and_update(registry_admin):
         },
     )
     assert kind.category.slug == "acces-aux-droits"
-    actions.service_kind_update(kind=kind, user=registry_admin, data={"active": False})
+    actions.service_kind_update(
+        kind=kind, user=registry_admin, data={"active": False}, expected_version=1
+    )
     assert ServiceKind.objects.get(slug="logement").active is False
     with pytest.raises(ValidationError) as caught:
         actions.service_kind_update(
-            kind=kind, user=registry_admin, data={"data_inclusion_thematiques": ["nope"]}
+            kind=kind,
+            user=registry_admin,
+            data={"data_inclusion_thematiques": ["nope"]},
+            expected_version=2,
         )
     assert "data_inclusion_thematiques" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:

@@ -223,6 +223,7 @@ def test_admin_edits_kind_and_provider(admin_client_):
             "profile": "mediation",
             "position": 5,
             "active": "on",
+            "version": kind.version,
         },
     )
     assert response.status_code == 302

@@ -102,9 +102,11 @@ def test_create_update_delete_are_validated_and_recorded(registry_admin):
     )
     assert word.normalized == "secu sociale"
     assert interpret("secu sociale").kinds == {"assurance-maladie"}
-    actions.need_word_update(word=word, user=registry_admin, data={"kinds": ["caf"]})
+    actions.need_word_update(
+        word=word, user=registry_admin, data={"kinds": ["caf"]}, expected_version=1
+    )
     assert interpret("sécu sociale").kinds == {"caf"}
-    actions.need_word_delete(word=word, user=registry_admin)
+    actions.need_word_delete(word=word, user=registry_admin, expected_version=2)
     assert not NeedWord.objects.filter(normalized="secu sociale").exists()
     records = ChangeRecord.objects.filter(target=f"need_word:{word.pk}").order_by("id")
     assert [r.action for r in records] == ["create", "update", "delete"]
@@ -190,14 +192,21 @@ def test_admin_adds_edits_and_removes_a_word(admin_client_):
     word = NeedWord.objects.get(normalized="caisse d allocations")
     response = admin_client_.post(
         reverse("services:need_word_edit", args=[word.pk]),
-        {"phrase": "Caisse d'allocations", "language": "fr", "typologies": ["france_services"]},
+        {
+            "phrase": "Caisse d'allocations",
+            "language": "fr",
+            "typologies": ["france_services"],
+            "version": 1,
+        },
     )
     assert response.status_code == 302
     word.refresh_from_db()
     assert word.kinds == [] and word.typologies == ["france_services"]
-    assert (
-        admin_client_.post(reverse("services:need_word_delete", args=[word.pk])).status_code == 302
+    assert word.version == 2
+    response = admin_client_.post(
+        reverse("services:need_word_delete", args=[word.pk]), {"version": 2}
     )
+    assert response.status_code == 302
     assert not NeedWord.objects.filter(pk=word.pk).exists()
 
 
