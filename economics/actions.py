@@ -153,16 +153,35 @@ def space_update(
 
 
 @transaction.atomic
-def space_delete(*, user, space: Space, source: str = "staff") -> None:
-    """Remove a space with its sharing offer and its attendance rows."""
+def space_delete(
+    *, user, space: Space, expected_version: int | None, source: str = "staff"
+) -> None:
+    """Remove a space with its sharing offer and its attendance rows.
+
+    A space changed since `expected_version` is kept (StaleRecord): the person removing it
+    decided on the space as it was then. `None` skips the check.
+    """
+    space = Space.objects.select_for_update().select_related("place").get(pk=space.pk)
+    check_version(
+        kind="space_removal",
+        current=space,
+        version=space.version,
+        expected=expected_version,
+        since=lambda: (
+            ChangeRecord.objects.filter(target=f"space:{space.pk}", version__gt=expected_version)
+            .select_related("user")
+            .order_by("created_at", "id")
+        ),
+    )
     place = space.place
     record(
         place=place,
         target=f"space:{space.pk}",
         action=ChangeRecord.Action.DELETE,
-        changes=diff(snapshot(space, exclude=("place",)), None),
+        changes=diff(snapshot(space, exclude=("place", "version")), None),
         user=user,
         source=source,
+        version=space.version,
     )
     months = _attendance_months(place)
     space.delete()

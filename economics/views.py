@@ -498,7 +498,32 @@ def space_edit(request, public_id, pk: int | None = None):
 def space_delete(request, public_id, pk: int):
     place = _editable_place(request, public_id)
     space = get_object_or_404(Space, place=place, pk=pk)
-    actions.space_delete(user=request.user, space=space)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        # A removal that does not say which space it saw could remove a colleague's change.
+        for message in form.errors.get("version", []):
+            messages.error(request, message)
+        return redirect("economics:space_edit", public_id=place.public_id, pk=space.pk)
+    try:
+        actions.space_delete(
+            user=request.user, space=space, expected_version=form.cleaned_data["version"]
+        )
+    except StaleRecord as exc:
+        # Show the space as it is now; the remove button starts from this version.
+        space = exc.current
+        conflict = {
+            "message": exc.messages[0],
+            "changes": [describe_change(r, Space) for r in exc.since],
+            "next": _("The space was not removed. Remove it again if you still mean to."),
+        }
+        form = SpaceForm(instance=space)
+        form.add_aria()
+        return render(
+            request,
+            "manage/economics/space_form.html",
+            {"place": place, "space": space, "form": form, "conflict": conflict},
+            status=409,
+        )
     messages.success(request, _("The space was removed."))
     return redirect(_place_url(place))
 
