@@ -477,6 +477,7 @@ def _write_uses(request: SpaceRequest, found: list[Interval]) -> None:
         raise ValidationError(
             {"status": [_("The space was booked at that time in the meantime.")]}
         ) from None
+    _refresh_occupancy(request, found)
 
 
 @transaction.atomic
@@ -597,7 +598,9 @@ def request_cancel(*, request: SpaceRequest, user=None, source: str = "requester
     """Cancel a request (the requester's link, or a manager): accepted uses are freed."""
     request = _lock(request)
     _not_open(request, *ACTIVE, SpaceRequest.Status.ACCEPTED)
+    intervals = list(SpaceUse.objects.filter(request=request).values_list("start", "end"))
     freed = SpaceUse.objects.filter(request=request).delete()[0]
+    _refresh_occupancy(request, intervals)
     old = request.status
     request.status = SpaceRequest.Status.CANCELLED
     request.save()
@@ -610,6 +613,20 @@ def request_cancel(*, request: SpaceRequest, user=None, source: str = "requester
     )
     _after_decision(request, to_managers=source == "requester")
     return request
+
+
+def _refresh_occupancy(request: SpaceRequest, intervals: Iterable[Interval]) -> None:
+    """The stored occupancy of the months the uses fall in (booked hours)."""
+    from economics.actions import occupancy_refresh
+
+    tz = place_zone(request.space.place)
+    months = {s.astimezone(tz).date().replace(day=1) for s, _e in intervals}
+    months |= {
+        (e - datetime.timedelta(microseconds=1)).astimezone(tz).date().replace(day=1)
+        for _s, e in intervals
+    }
+    if months:
+        occupancy_refresh(place=request.space.place, months=months)
 
 
 def _after_decision(request: SpaceRequest, *, to_managers: bool = False) -> None:

@@ -471,6 +471,9 @@ class OccupancyMonth(models.Model):
     open_hours = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     visits = models.PositiveIntegerField(default=0)
     uses = models.PositiveIntegerField(default=0)
+    # Hours the place's spaces are shared, and booked by accepted requests (SpaceUse).
+    shared_hours = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    booked_hours = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     # {"offered": 7×24 capacity-hours, "used": 7×24 capacity-hours}, Monday first, local hours.
     heat = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)

@@ -241,3 +241,42 @@ def test_ics_of_a_request_lists_its_uses(room, place_manager):
     body = bookings.ics(bookings.uses_for_ics(request=made), name="x").decode()
     assert body.count("BEGIN:VEVENT") == 2
     assert "Jardins partagés" in body
+
+
+def test_accepted_uses_count_in_occupancy_as_booked_of_shared_hours(room, place_manager):
+    from economics.models import OccupancyMonth
+    from economics.occupancy import next_month, report
+
+    made = ask(room, at(TUESDAY, 18), at(TUESDAY, 21))
+    month = TUESDAY.replace(day=1)
+    before = report(room.place, month, next_month(month))
+    assert before.booked_hours == 0 and before.shared_hours > 0
+    bookings.request_accept(user=place_manager, request=made)
+    after = report(room.place, month, next_month(month))
+    assert after.booked_hours == 3
+    assert after.shared_hours == before.shared_hours
+    stored = OccupancyMonth.objects.get(place=room.place, month=month)
+    assert stored.booked_hours == 3 and stored.shared_hours == after.shared_hours
+    bookings.request_cancel(request=made)
+    assert not OccupancyMonth.objects.filter(place=room.place, month=month).exists()
+
+
+def test_spare_times_are_the_sharing_times_minus_the_accepted_uses(room, place_manager):
+    from economics.selectors import spare_times
+
+    # A month wholly in the future.
+    first = (datetime.date.today().replace(day=1) + datetime.timedelta(days=62)).replace(day=1)
+    spare = spare_times(room.sharing, today=first)
+    assert {(s["weekday"], s["part"]) for s in spare["slots"]} == {(1, "evening"), (3, "evening")}
+    assert spare["text"] == "Free on Tuesday and Thursday evenings until the end of the month."
+    assert spare["booked_hours"] == 0
+    # Every Thursday evening of the month booked: only Tuesdays stay free.
+    days = [first + datetime.timedelta(days=i) for i in range(31)]
+    thursdays = [d for d in days if d.weekday() == 3 and d.month == first.month]
+    for day in thursdays:
+        made = ask(room, at(day, 18), at(day, 22), email=f"t{day.day}@example.org")
+        bookings.request_accept(user=place_manager, request=made)
+    spare = spare_times(room.sharing, today=first)
+    assert {(s["weekday"], s["part"]) for s in spare["slots"]} == {(1, "evening")}
+    assert spare["booked_hours"] == 4 * len(thursdays)
+    assert spare["text"] == "Free on Tuesday evenings until the end of the month."

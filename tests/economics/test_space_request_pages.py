@@ -293,3 +293,26 @@ def test_api_overlap_gives_alternatives_and_flooding_a_429(
     )
     assert response.status_code == 429
     assert SpaceUse.objects.count() == 1 and SpaceRequest.objects.count() == 1
+
+
+def test_spare_times_are_public_only_where_the_place_opts_in(
+    client,
+    room,  # noqa: F811
+    registry_admin,
+):
+    assert client.get("/api/v1/shared-spaces/").json()["results"][0]["spare"] is None
+    actions.sharing_offer_set(
+        user=registry_admin,
+        space=room,
+        rules=room.sharing.rules,
+        data={
+            "visibility": "public",
+            "public_holidays_closed": False,
+            "conditions": "Rendre la salle rangée.",
+            "show_spare": True,
+        },
+    )
+    html = client.get(url(room)).content.decode()
+    assert "Still free this month" in html
+    spare = client.get("/api/v1/shared-spaces/").json()["results"][0]["spare"]
+    assert spare["shared_hours"] >= spare["free_hours"] and spare["text"]
