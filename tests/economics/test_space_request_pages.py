@@ -316,3 +316,31 @@ def test_spare_times_are_public_only_where_the_place_opts_in(
     assert "Still free this month" in html
     spare = client.get("/api/v1/shared-spaces/").json()["results"][0]["spare"]
     assert spare["shared_hours"] >= spare["free_hours"] and spare["text"]
+
+
+# -- the listing ----------------------------------------------------------------------
+
+
+def test_the_listing_pages_keep_the_filters_and_link_contacts(client, maison, registry_admin):  # noqa: F811
+    for n in range(23):
+        space = actions.space_create(
+            user=registry_admin,
+            place=maison,
+            data={"name": f"Bureau {n:02d}", "kind": "desk", "capacity": 2},
+        )
+        actions.sharing_offer_set(
+            user=registry_admin,
+            space=space,
+            rules=[{"kind": "weekly", "days": [0, 1, 2, 3, 4], "times": ["09:00-18:00"]}],
+            data={"visibility": "public", "contact_phone": "04 72 00 00 00"},
+        )
+    listing = reverse("directory:shared_spaces")
+    first = client.get(listing, {"kind": "desk", "capacity": "2"}).content.decode()
+    assert "23 spaces" in first and first.count('class="space-card"') == 20
+    assert 'href="?kind=desk&amp;capacity=2&amp;page=2"' in first
+    assert 'href="tel:0472000000"' in first and 'href="mailto:maison@example.org"' in first
+    second = client.get(listing, {"kind": "desk", "capacity": "2", "page": "2"}).content.decode()
+    assert second.count('class="space-card"') == 3 and "Bureau 22" in second
+    beyond = client.get(listing, {"kind": "desk", "page": "9"}).content.decode()
+    assert "Page 9 does not exist" in beyond and "Bureau 22" in beyond
+    assert client.get(listing, {"page": "abc"}).status_code == 200
