@@ -344,3 +344,11 @@ def test_the_listing_pages_keep_the_filters_and_link_contacts(client, maison, re
     beyond = client.get(listing, {"kind": "desk", "page": "9"}).content.decode()
     assert "Page 9 does not exist" in beyond and "Bureau 22" in beyond
     assert client.get(listing, {"page": "abc"}).status_code == 200
+
+
+def test_the_request_form_and_its_refusal_speak_french(client, room, settings):  # noqa: F811
+    settings.LANGUAGE_CODE = "fr"
+    page = client.get(url(room)).content.decode()
+    assert "Envoyer la demande" in page and "Nombre de personnes" in page
+    refused = client.post(url(room), form(people="40")).content.decode()
+    assert "Cet espace accueille au plus 12" in refused
