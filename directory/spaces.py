@@ -2,7 +2,8 @@
 
 Only public sharing offers of published places are listed. Filters: kind, capacity, a day
 and time when the space must be shared and not taken by an accepted use, a point (and
-radius) to sort by distance. Every filter stays in the URL; pages keep them.
+radius) to sort by distance. Every filter stays in the URL; pages keep them. A map shows
+the places of the page's spaces (Leaflet, static/js/directory-map.js); the list has all.
 """
 
 from __future__ import annotations
@@ -55,12 +56,33 @@ def shared_spaces(request):
         }
         for item in page
     ]
+    markers: dict[int, dict] = {}
+    for entry in items:
+        place = entry["item"].place
+        if not place.has_location:
+            continue
+        marker = markers.setdefault(
+            place.pk,
+            {
+                "lat": float(place.latitude),
+                "lon": float(place.longitude),
+                "name": place.name,
+                "spaces": [],
+            },
+        )
+        marker["spaces"].append(
+            {
+                "name": entry["item"].space.name,
+                "url": reverse("directory:space", args=[entry["item"].space.pk]),
+            }
+        )
     pairs = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
     return render(
         request,
         "directory/spaces.html",
         {
             "items": items,
+            "markers": list(markers.values()),
             "count": paginator.count,
             "page": page,
             "page_message": message,

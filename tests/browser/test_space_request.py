@@ -48,6 +48,10 @@ def test_request_a_room_then_the_manager_accepts_it(page, live_server, snap, ass
 
     # A resident finds the room and asks for it, on a phone.
     page.goto(f"{live_server.url}/espaces/")
+    expect(page.locator("[data-spaces-map]")).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(1)
+    assert_accessible(page)
+    snap(page, "listing")
     page.get_by_role("link", name="Ask to use this space").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Salle Louise Michel")
     assert_accessible(page)

@@ -344,6 +344,9 @@ def test_the_listing_pages_keep_the_filters_and_link_contacts(client, maison, re
     beyond = client.get(listing, {"kind": "desk", "page": "9"}).content.decode()
     assert "Page 9 does not exist" in beyond and "Bureau 22" in beyond
     assert client.get(listing, {"page": "abc"}).status_code == 200
+    # The map's markers: one per place, listing the page's spaces there.
+    assert '<script id="spaces-markers" type="application/json">' in first
+    assert first.count('"url": "/espaces/') == 20
 
 
 def test_the_request_form_and_its_refusal_speak_french(client, room, settings):  # noqa: F811
