@@ -136,12 +136,14 @@ class SpaceRequestWriteSerializer(serializers.Serializer):
 def _moment(value: str, tz, field: str) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(value)
+        if not 2000 <= moment.year <= 2100:
+            raise ValueError
     except (TypeError, ValueError):
         raise ApiError(
             400,
             "invalid",
             _("Invalid date and time."),
-            fields={field: [_("Give a date and time as YYYY-MM-DDTHH:MM.")]},
+            fields={field: [_("Give a date and time as YYYY-MM-DDTHH:MM, between 2000 and 2100.")]},
         ) from None
     if moment.tzinfo is None:
         return to_utc(moment, tz)

@@ -103,6 +103,10 @@ class SpaceRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date", "repeat_until"):
+            day = data.get(name)
+            if day is not None and not 2000 <= day.year <= 2100:
+                self.add_error(name, _("Give a date between 2000 and 2100."))
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start and end != datetime.time(0, 0):
             self.add_error("end_time", _("The end must come after the start."))

@@ -78,6 +78,9 @@ def test_a_request_from_the_page_is_stored_and_followed_with_the_emailed_link(
         (form(email="amina@"), "email", "valid email"),
         (form(end="18:00"), "end_time", "after the start"),
         (form(date="mardi"), "date", "valid date"),
+        (form(date="0001-01-01"), "date", "between 2000 and 2100"),
+        (form(day=datetime.date(9999, 12, 31), end="00:00"), "date", "between 2000 and 2100"),
+        (form(repeat_until="9999-12-31"), "repeat_until", "between 2000 and 2100"),
         ({**form(), "accept_conditions": ""}, "accept_conditions", "accept the conditions"),
     ],
 )
@@ -255,6 +258,9 @@ def test_api_anonymous_request_and_reading_it_back_with_its_token(client, room):
         ({"people": 99}, "people"),
         ({"email": "leo"}, "email"),
         ({"start": "tomorrow"}, "start"),
+        ({"start": "0001-01-01T00:00", "end": "0001-01-01T02:00"}, "start"),
+        ({"end": "9999-12-31T23:00"}, "end"),
+        ({"repeat_until": "2099-01-01"}, "repeat_until"),
         ({"end": f"{TUESDAY.isoformat()}T23:30"}, "start"),
     ],
 )
