@@ -48,10 +48,30 @@ def space_requests(request):
     for item in bookings.pending_requests(places.values("pk"))[:500]:
         tz = place_zone(item.space.place)
         rows.append({"req": item, "when": bookings.describe((item.start, item.end), tz)})
+    # The coming four weeks of accepted uses, day by day: the managers' calendar view.
+    now = timezone.now()
+    days: dict = {}
+    for use in bookings.uses_for_ics(space_ids=places.values("spaces"), since=now).filter(
+        start__lt=now + datetime.timedelta(weeks=4)
+    )[:500]:
+        tz = place_zone(use.space.place)
+        start, end = use.start.astimezone(tz), use.end.astimezone(tz)
+        days.setdefault(start.date(), []).append(
+            {"use": use, "start": start, "end": end, "req": use.request}
+        )
+    choices = list(
+        _decidable_places(request.user, {}).order_by("name").values_list("public_id", "name")
+    )
     return render(
         request,
         "manage/economics/space_requests.html",
-        {"rows": rows, "params": request.GET, "ics_query": request.GET.urlencode()},
+        {
+            "rows": rows,
+            "days": sorted(days.items()),
+            "place_choices": [(str(pk), name) for pk, name in choices],
+            "params": request.GET,
+            "ics_query": request.GET.urlencode(),
+        },
     )
 
 
@@ -104,6 +124,9 @@ def space_request_decide(request, pk: int):
                     user=request.user, request=found, reason=request.POST.get("reason", "")
                 )
                 messages.success(request, _("The request was declined."))
+            elif action == "cancel":
+                bookings.request_cancel(request=found, user=request.user, source="staff")
+                messages.success(request, _("The use was cancelled; the space is free again."))
             elif action == "propose":
                 start = _parse_local(
                     request.POST.get("proposed_date"), request.POST.get("proposed_start"), tz

@@ -155,10 +155,34 @@ def test_managers_list_pending_requests_in_a_constant_number_of_queries(
         data={"visibility": "public", "public_holidays_closed": False},
     )
     ask(second, at(TUESDAY, 18), at(TUESDAY, 20), accept_conditions=False)
+    booked = ask(second, at(TUESDAY, 20), at(TUESDAY, 22), email="y@example.org")
+    bookings.request_accept(user=registry_admin, request=booked)
     with CaptureQueriesContext(connection) as four:
         response = manager_client.get(reverse("economics:space_requests"))
-    assert response.content.decode().count("Decide</a>") == 4
+    html = response.content.decode()
+    assert html.count("Decide</a>") == 4
+    assert "20:00–22:00 · Atelier (Autre)" in html  # the coming uses, day by day
     assert len(four) == len(one)
+    only = manager_client.get(
+        reverse("economics:space_requests"), {"place": str(other_place.public_id)}
+    )
+    assert only.content.decode().count("Decide</a>") == 1
+
+
+def test_a_manager_cancels_an_accepted_use(
+    manager_client,
+    room,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    made = ask(room, at(TUESDAY, 19), at(TUESDAY, 21))
+    page = reverse("economics:space_request", args=[made.pk])
+    manager_client.post(page, {"action": "accept"})
+    assert SpaceUse.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert manager_client.post(page, {"action": "cancel"}).status_code == 302
+    made.refresh_from_db()
+    assert made.status == "cancelled" and not SpaceUse.objects.exists()
+    assert any("cancelled" in m.body for m in mail.outbox if m.to == ["amina@example.org"])
 
 
 def test_outsiders_and_viewers_cannot_decide(
