@@ -33,7 +33,17 @@ urlpatterns += [path("exports/<str:fmt>/", export_views.export_download, name="e
 from api import shared_spaces  # noqa: E402
 
 urlpatterns += [
-    path("shared-spaces/", shared_spaces.SharedSpaceList.as_view(), name="shared_spaces")
+    path("shared-spaces/", shared_spaces.SharedSpaceList.as_view(), name="shared_spaces"),
+    path(
+        "shared-spaces/<int:pk>/requests/",
+        shared_spaces.SpaceRequestCreate.as_view(),
+        name="space_request_create",
+    ),
+    path(
+        "space-requests/<str:token>/",
+        shared_spaces.SpaceRequestDetail.as_view(),
+        name="space_request",
+    ),
 ]
 
 # Place–provider agreements (api/agreement_views.py).

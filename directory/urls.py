@@ -54,3 +54,17 @@ urlpatterns += [
     _path("lieux/<slug:slug>/affiche.pdf", signage.place_poster_pdf, name="place_poster_pdf"),
     _path("lieux/<slug:slug>/qr.svg", signage.place_qr_svg, name="place_qr_svg"),
 ]
+
+# A shared space's page, its request form and the requester's signed links
+# (directory/space_requests.py).
+from directory import space_requests  # noqa: E402
+
+urlpatterns += [
+    _path("espaces/<int:pk>/", space_requests.space_detail, name="space"),
+    _path("espaces/demandes/<str:token>/", space_requests.space_request, name="space_request"),
+    _path(
+        "espaces/demandes/<str:token>/agenda.ics",
+        space_requests.space_request_ics,
+        name="space_request_ics",
+    ),
+]

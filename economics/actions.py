@@ -52,6 +52,7 @@ SHARING_FIELDS = (
     "active",
     "visibility",
     "public_holidays_closed",
+    "show_spare",
 )
 LINE_FIELDS = (
     "direction",
@@ -533,9 +534,12 @@ def occupancy_refresh(*, place: Place, months: Iterable[datetime.date]) -> None:
     """Compute again the stored occupancy of these months (derived data, not recorded)."""
     for month in sorted({_month(m) for m in months}):
         values = month_summary(place, month)
-        if not Attendance.objects.filter(
-            place=place, date__gte=month, date__lt=_next_month(month)
-        ).exists():
+        if (
+            not Attendance.objects.filter(
+                place=place, date__gte=month, date__lt=_next_month(month)
+            ).exists()
+            and not values["booked_hours"]
+        ):
             OccupancyMonth.objects.filter(place=place, month=month).delete()
             continue
         OccupancyMonth.objects.update_or_create(place=place, month=month, defaults=values)

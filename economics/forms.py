@@ -233,6 +233,7 @@ class SharingForm(AriaMixin, forms.ModelForm):
             "public_holidays_closed",
             "active",
             "visibility",
+            "show_spare",
         ]
         field_classes = {"price": AmountField}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -125,6 +127,14 @@ class SharingOffer(models.Model):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.STAFF
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    show_spare = models.BooleanField(
+        _("show the free times publicly"),
+        default=False,
+        help_text=_(
+            "Publish when the space is still free this month (sharing times minus accepted "
+            "uses) on its page and in the API."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -148,6 +158,98 @@ class SharingOffer(models.Model):
             errors.setdefault("price", []).append(_("Give the price in euros."))
         if errors:
             raise ValidationError(errors)
+
+
+class SpaceRequest(models.Model):
+    """A request to use a shared space: one time range, or the same range every week.
+
+    Times are stored in UTC; a weekly series repeats the first occurrence's local
+    wall-clock times until `repeat_until` (economics/bookings.py). The requester needs no
+    account: they follow the request with a signed link built from `public_id`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the place's answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        PROPOSED = "proposed", _("Another time proposed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="requests", verbose_name=_("space")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    repeat_until = models.DateField(_("every week until"), null=True, blank=True)
+    people = models.PositiveIntegerField(_("number of people"), validators=[MinValueValidator(1)])
+    purpose = models.TextField(_("purpose"), max_length=2000)
+    name = models.CharField(_("name"), max_length=160)
+    email = models.EmailField(_("email"))
+    association = models.CharField(_("association or group"), max_length=160, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    proposed_start = models.DateTimeField(_("proposed start"), null=True, blank=True)
+    proposed_end = models.DateTimeField(_("proposed end"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=60, default="web")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("space request")
+        verbose_name_plural = _("space requests")
+        indexes = [models.Index(fields=["status", "start"], name="space_request_status_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="space_request_ends_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} {self.start:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SpaceUse(models.Model):
+    """An accepted use of a space: one calendar row per occurrence, in UTC.
+
+    Written only by the acceptance of a SpaceRequest; blocks the space in "free at"
+    searches and counts in occupancy (booked hours).
+    """
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="uses")
+    request = models.ForeignKey(SpaceRequest, on_delete=models.CASCADE, related_name="uses")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    people = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["space", "start"], name="space_use_space_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="space_use_ends_after"
+            ),
+            # Two uses of a space never start together (the overlap check is in the action,
+            # under a lock of the space; this is the database's last word on the commonest
+            # conflict: the same slot accepted twice).
+            models.UniqueConstraint(fields=["space", "start"], name="space_use_once_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
 
 
 class CostCategory(models.TextChoices):
@@ -369,6 +471,9 @@ class OccupancyMonth(models.Model):
     open_hours = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     visits = models.PositiveIntegerField(default=0)
     uses = models.PositiveIntegerField(default=0)
+    # Hours the place's spaces are shared, and booked by accepted requests (SpaceUse).
+    shared_hours = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    booked_hours = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     # {"offered": 7×24 capacity-hours, "used": 7×24 capacity-hours}, Monday first, local hours.
     heat = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)

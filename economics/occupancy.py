@@ -5,6 +5,9 @@ Definitions (docs/economics.md):
   period (from the calendar: rules, public holidays and closures applied);
 - used capacity-hours = the `hours_used` of the attendance rows of the space;
 - occupancy rate = used ÷ offered; spare = offered − used.
+- sharing: the hours each space is shared (its SharingOffer's times) and the hours booked
+  by accepted requests (SpaceUse rows) in the period; booked ÷ shared is the sharing
+  rate. Booked hours are planned uses: attendance still records what really happened.
 Durations are measured in UTC, so a 25-hour autumn Sunday counts 25 hours.
 """
 
@@ -15,11 +18,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from economics.availability import hour_pieces, hours, place_open_intervals
+from economics.availability import hour_pieces, hours, place_open_intervals, sharing_ruleset
 from economics.indicators import ratio
-from economics.models import Attendance
+from economics.models import Attendance, SharingOffer, SpaceUse
 from places.models import Place
 from places.timezones import place_zone
+from scheduling.materialise import to_utc
+from scheduling.rules import merge
+from scheduling.school_holidays import SchoolCalendarNotCovered
 
 
 def next_month(month: datetime.date) -> datetime.date:
@@ -47,6 +53,62 @@ class Bucket:
 
 
 @dataclass
+class Sharing:
+    """A shared space's hours in the period: shared (offer times) and booked (uses)."""
+
+    space: object
+    shared: Decimal = Decimal("0")
+    booked: Decimal = Decimal("0")
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.booked, self.shared)
+
+    @property
+    def free(self) -> Decimal:
+        return max(self.shared - self.booked, Decimal("0"))
+
+
+def sharing_hours(place: Place, first: datetime.date, stop: datetime.date) -> list[Sharing]:
+    """Shared and booked hours of each shared space of a place over local days [first, stop).
+
+    Two queries (offers with their spaces, uses); the offers' rules are evaluated here.
+    """
+    tz = place_zone(place)
+    lo = to_utc(datetime.datetime.combine(first, datetime.time()), tz)
+    hi = to_utc(datetime.datetime.combine(stop, datetime.time()), tz)
+    offers = list(
+        SharingOffer.objects.filter(space__place=place)
+        .select_related("space")
+        .order_by("space__name", "space_id")
+    )
+    booked: dict[int, float] = defaultdict(float)
+    for space_id, s, e in SpaceUse.objects.filter(
+        space__place=place, start__lt=hi, end__gt=lo
+    ).values_list("space_id", "start", "end"):
+        booked[space_id] += (min(e, hi) - max(s, lo)).total_seconds() / 3600
+    out = []
+    for offer in offers:
+        try:
+            local = sharing_ruleset(
+                offer.rules, place, holidays_closed=offer.public_holidays_closed
+            ).open_local(first, stop)
+        except SchoolCalendarNotCovered:
+            local = []
+        shared = (
+            hours(merge([(to_utc(a, tz), to_utc(b, tz)) for a, b in local]))
+            if offer.active
+            else 0.0
+        )
+        out.append(
+            Sharing(
+                space=offer.space, shared=_dec(shared), booked=_dec(booked.get(offer.space_id, 0))
+            )
+        )
+    return out
+
+
+@dataclass
 class Report:
     first: datetime.date
     stop: datetime.date
@@ -61,6 +123,19 @@ class Report:
     # 7 × 24 capacity-hours (Monday first, local hours)
     offered_grid: list[list[float]] = field(default_factory=list)
     used_grid: list[list[float]] = field(default_factory=list)
+    sharing: list[Sharing] = field(default_factory=list)
+
+    @property
+    def shared_hours(self) -> Decimal:
+        return sum((s.shared for s in self.sharing), Decimal("0"))
+
+    @property
+    def booked_hours(self) -> Decimal:
+        return sum((s.booked for s in self.sharing), Decimal("0"))
+
+    @property
+    def sharing_rate(self) -> Decimal | None:
+        return ratio(self.booked_hours, self.shared_hours)
 
 
 def report(place: Place, first: datetime.date, stop: datetime.date, *, window=None) -> Report:
@@ -140,6 +215,7 @@ def report(place: Place, first: datetime.date, stop: datetime.date, *, window=No
         uses=uses,
         offered_grid=offered,
         used_grid=used,
+        sharing=sharing_hours(place, first, stop),
     )
 
 
@@ -152,6 +228,8 @@ def month_summary(place: Place, month: datetime.date) -> dict:
         "open_hours": r.open_hours,
         "visits": r.visits,
         "uses": r.uses,
+        "shared_hours": r.shared_hours,
+        "booked_hours": r.booked_hours,
         "heat": {
             "offered": [[round(v, 3) for v in day] for day in r.offered_grid],
             "used": [[round(v, 3) for v in day] for day in r.used_grid],

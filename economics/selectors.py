@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from economics import indicators
 from economics.availability import (
+    hour_pieces,
     hours,
     place_open_intervals,
     places_open_hours,
@@ -33,6 +34,7 @@ from economics.models import (
     OccupancyMonth,
     SharingOffer,
     Space,
+    SpaceUse,
 )
 from places.geo import haversine_km, in_bounding_box
 from places.models import Organisation, Place, Typology, normalize_text
@@ -812,6 +814,7 @@ def shared_spaces(
     if near is not None and radius_km:
         offers = in_bounding_box(offers, *near, radius_km, prefix="space__place__")
     out = []
+    at_utc: dict[int, datetime.datetime] = {}
     for offer in offers.order_by("space__place__name", "space__name", "pk"):
         place = offer.space.place
         if at is not None:
@@ -826,15 +829,126 @@ def shared_spaces(
                     continue
             except SchoolCalendarNotCovered:
                 continue
+        if at is not None:
+            at_utc[offer.space_id] = to_utc(
+                at.replace(tzinfo=None)
+                if at.tzinfo is None
+                else at.astimezone(place_zone(place)).replace(tzinfo=None),
+                place_zone(place),
+            )
         distance = None
         if near is not None and place.has_location:
             distance = haversine_km(near[0], near[1], float(place.latitude), float(place.longitude))
             if radius_km and distance > radius_km:
                 continue
         out.append(SharedSpace(offer=offer, space=offer.space, place=place, distance_km=distance))
+    if at_utc and out:
+        # Accepted uses take the space: one query for every candidate left.
+        moments = at_utc.values()
+        taken = {
+            space_id
+            for space_id, start, end in SpaceUse.objects.filter(
+                space_id__in=[item.space.pk for item in out],
+                start__lte=max(moments),
+                end__gt=min(moments),
+            ).values_list("space_id", "start", "end")
+            if start <= at_utc[space_id] < end
+        }
+        out = [item for item in out if item.space.pk not in taken]
     if near is not None:
         out.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0))
     return out
+
+
+def shared_space(pk: int, *, audience: str = "public") -> SharedSpace | None:
+    """One space open to requests that `audience` may see (active offer, published place)."""
+    offer = audience_filter(
+        SharingOffer.objects.filter(
+            active=True, space__place__status=Place.Status.PUBLISHED, space_id=pk
+        ).select_related("space", "space__place"),
+        audience,
+    ).first()
+    if offer is None:
+        return None
+    return SharedSpace(offer=offer, space=offer.space, place=offer.space.place)
+
+
+# Parts of the day for the spare-capacity sentence, by local start hour.
+DAY_PARTS = ((0, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
+
+
+def _part_names() -> dict[str, str]:
+    return {"morning": _("mornings"), "afternoon": _("afternoons"), "evening": _("evenings")}
+
+
+def spare_times(offer: SharingOffer, *, today: datetime.date | None = None) -> dict:
+    """When the space is still free from today to the end of the month: the sharing times
+    minus the accepted uses, by weekday and part of the day, with the hours.
+
+    {"first", "stop", "shared_hours", "booked_hours", "free_hours", "slots":
+    [{"weekday", "part", "hours"}], "text": "free on Tuesday and Thursday evenings"}.
+    A slot counts when at least one hour of that weekday's part is free in the period.
+    """
+    from economics import bookings
+
+    place = offer.space.place
+    tz = place_zone(place)
+    today = today or datetime.datetime.now(tz).date()
+    stop = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    lo = to_utc(datetime.datetime.combine(today, datetime.time()), tz)
+    hi = to_utc(datetime.datetime.combine(stop, datetime.time()), tz)
+    shared = [(max(a, lo), min(b, hi)) for a, b in bookings.shared_intervals(offer, lo, hi)]
+    free = bookings.free_intervals(offer, lo, hi)
+    by_slot: dict[tuple[int, str], float] = defaultdict(float)
+    for weekday, hour, _day, length in hour_pieces(free, tz):
+        part = next(name for a, b, name in DAY_PARTS if a <= hour < b)
+        by_slot[(weekday, part)] += length
+    slots = [
+        {"weekday": w, "part": p, "hours": round(h, 2)}
+        for (w, p), h in sorted(
+            by_slot.items(),
+            key=lambda kv: (kv[0][1] != "morning", kv[0][1] != "afternoon", kv[0][0]),
+        )
+        if h >= 1
+    ]
+    day_names = [
+        _("Monday"),
+        _("Tuesday"),
+        _("Wednesday"),
+        _("Thursday"),
+        _("Friday"),
+        _("Saturday"),
+        _("Sunday"),
+    ]
+    phrases = []
+    for _a, _b, part in DAY_PARTS:
+        days = [day_names[s["weekday"]] for s in slots if s["part"] == part]
+        if days:
+            joined = (
+                days[0]
+                if len(days) == 1
+                else _("%(list)s and %(last)s")
+                % {
+                    "list": ", ".join(days[:-1]),
+                    "last": days[-1],
+                }
+            )
+            phrases.append(f"{joined} {_part_names()[part]}")
+    shared_h, free_h = hours(shared), hours(free)
+    text = (
+        _("Free on %(when)s until the end of the month.") % {"when": "; ".join(phrases)}
+        if phrases
+        else _("No free time left this month.")
+    )
+    return {
+        "first": today,
+        "stop": stop,
+        "shared_hours": round(shared_h, 2),
+        "booked_hours": round(shared_h - free_h, 2),
+        "free_hours": round(free_h, 2),
+        "slots": slots,
+        "text": text,
+    }
 
 
 def sharing_week_lines(offer: SharingOffer) -> list[str]:

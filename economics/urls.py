@@ -25,3 +25,12 @@ urlpatterns = [
         name="sharing_edit",
     ),
 ]
+
+# The sharing loop's staff pages (economics/request_views.py).
+from economics import request_views  # noqa: E402
+
+urlpatterns += [
+    path("requests/", request_views.space_requests, name="space_requests"),
+    path("requests/uses.ics", request_views.space_uses_ics, name="space_uses_ics"),
+    path("requests/<int:pk>/", request_views.space_request_decide, name="space_request"),
+]

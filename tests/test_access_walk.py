@@ -54,7 +54,8 @@ from api.models import (
     SourceConflict,
     WebhookSubscription,
 )
-from economics.models import Space
+from economics import bookings
+from economics.models import SharingOffer, Space, SpaceRequest
 from places import freshness
 from places.emails import invitation_token
 from places.models import Membership, Reminder, Role, Suggestion
@@ -281,6 +282,9 @@ ROUTES: dict[str, Route] = {
     "economics:space_edit": get_post(EDIT_A, EDIT_A, lambda o: {**place(o), "pk": o.space.pk}),
     "economics:space_delete": post(EDIT_A, lambda o: {**place(o), "pk": o.space.pk}),
     "economics:sharing_edit": get_post(EDIT_A, EDIT_A, lambda o: {**place(o), "pk": o.space.pk}),
+    "economics:space_requests": get(STAFF),
+    "economics:space_uses_ics": get(STAFF),
+    "economics:space_request": get_post(EDIT_A, EDIT_A, lambda o: {"pk": o.space_request.pk}),
     # -- partners: tokens, webhooks, agreements (api app's staff pages)
     "partners:token_list": get(ANY_ADMIN, refuses=()),
     "partners:token_create": get_post(ANY_ADMIN, ANY_ADMIN),
@@ -309,6 +313,9 @@ ROUTES: dict[str, Route] = {
     "api:redoc": get(PUBLIC),
     "api:export": get(PUBLIC, lambda o: {"fmt": "hsds"}),
     "api:shared_spaces": get(PUBLIC),
+    # Anyone may ask for a shared space (write_scope = ANYONE); the link is the credential.
+    "api:space_request_create": post(PUBLIC, lambda o: {"pk": o.space.pk}),
+    "api:space_request": get(PUBLIC, lambda o: {"token": o.space_request_token}),
     "api:place-list": get_post(PUBLIC, api_write("token_write_places", "token_b")),
     "api:place-detail": Route(
         {
@@ -382,6 +389,9 @@ ROUTES: dict[str, Route] = {
     "directory:suggest_correction": get_post(PUBLIC, PUBLIC, lambda o: {"slug": o.place.slug}),
     "directory:suggest_place": get_post(PUBLIC, PUBLIC),
     "directory:shared_spaces": get(PUBLIC),
+    "directory:space": get_post(PUBLIC, PUBLIC, lambda o: {"pk": o.space.pk}),
+    "directory:space_request": get_post(PUBLIC, PUBLIC, lambda o: {"token": o.space_request_token}),
+    "directory:space_request_ics": get(PUBLIC, lambda o: {"token": o.space_request_token}),
     "directory:verify": get_post(PUBLIC, PUBLIC, lambda o: {"token": o.reminder_token}),
     "directory:verify_renew": post(PUBLIC, lambda o: {"token": o.reminder_token}),
 }
@@ -522,6 +532,22 @@ def world(django_db_setup, django_db_blocker):
         o.space = Space.objects.create(
             place=o.place, name="Salle", kind=Space.Kind.values[0], capacity=20
         )
+        # Shared with the public, with one pending request (the sharing loop's pages).
+        SharingOffer.objects.create(
+            space=o.space,
+            rules=[{"kind": "weekly", "days": [1], "times": ["18:00-22:00"]}],
+            visibility="public",
+        )
+        o.space_request = SpaceRequest.objects.create(
+            space=o.space,
+            start=datetime.datetime(2030, 1, 1, 18, tzinfo=datetime.UTC),
+            end=datetime.datetime(2030, 1, 1, 20, tzinfo=datetime.UTC),
+            people=4,
+            purpose="Réunion",
+            name="Association",
+            email="asso@example.org",
+        )
+        o.space_request_token = bookings.request_token(o.space_request)
         o.suggestion = Suggestion.objects.create(
             kind=Suggestion.Kind.CORRECTION, place=o.place, data={"phone": "0400000000"}
         )

@@ -2,7 +2,9 @@
  * - Results map: markers come from /lieux/carte.json, grouped by the server per grid cell
  *   for the visible box and zoom; the centre and zoom live in the URL (mlat, mlon, z)
  *   next to the filters, so a map view can be shared. The list below has everything.
- * - Place map: one marker at the place's address. */
+ * - Place map: one marker at the place's address.
+ * - Spaces map (/espaces/): one marker per place of the page's spaces, linking each
+ *   space's page; the markers come from a JSON block of the page. */
 (function () {
   "use strict";
 
@@ -22,6 +24,43 @@
     var map = L.map(element, { scrollWheelZoom: false }).setView(point, 16);
     tiles(L, map, element);
     L.marker(point, { title: element.dataset.name, alt: element.dataset.name }).addTo(map);
+  }
+
+  function setupSpacesMap(element) {
+    var L = window.L;
+    var source = document.getElementById(element.dataset.markersId);
+    var markers = source ? JSON.parse(source.textContent) : [];
+    if (!markers.length) {
+      return;
+    }
+    element.hidden = false;
+    var map = L.map(element, { scrollWheelZoom: false });
+    tiles(L, map, element);
+    var points = [];
+    markers.forEach(function (m) {
+      var point = [m.lat, m.lon];
+      points.push(point);
+      var popup = document.createElement("div");
+      var title = document.createElement("strong");
+      title.textContent = m.name;
+      popup.appendChild(title);
+      var list = document.createElement("ul");
+      m.spaces.forEach(function (space) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = space.url;
+        link.textContent = space.name;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      popup.appendChild(list);
+      L.marker(point, { title: m.name, alt: m.name, keyboard: true }).bindPopup(popup).addTo(map);
+    });
+    if (points.length === 1) {
+      map.setView(points[0], 15);
+    } else {
+      map.fitBounds(points, { padding: [30, 30], maxZoom: 15 });
+    }
   }
 
   function setupResultsMap(element) {
@@ -131,5 +170,6 @@
     }
     document.querySelectorAll("[data-place-static-map]").forEach(setupPlaceMap);
     document.querySelectorAll("[data-results-map]").forEach(setupResultsMap);
+    document.querySelectorAll("[data-spaces-map]").forEach(setupSpacesMap);
   });
 })();

@@ -364,8 +364,9 @@ def test_each_space_to_share_has_its_share_links(place, registry_admin):
         expected_version=0,
     )
     body = Client().get("/espaces/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    anchor = f"space-{offer.pk}"
-    assert f'id="{anchor}"' in body
-    url = f"http://testserver/espaces/#{anchor}"
+    # Each card keeps an anchor in the listing; what it shares is the space's own page.
+    assert f'id="space-{offer.pk}"' in body
+    url = f"http://testserver/espaces/{room.pk}/"
     assert f'value="{url}"' in body
-    assert re.search(r'href="https://wa.me/\?text=Salle%20Ada[^"]*' + re.escape(anchor), body)
+    shared = re.escape(f"espaces%2F{room.pk}%2F")
+    assert re.search(r'href="https://wa.me/\?text=Salle%20Ada[^"]*' + shared, body)

@@ -106,6 +106,7 @@ ADMIN_SECTIONS = {
     "Places": "manage:home",
     "Places to check": "manage:stale_places",
     "Economics": "economics:dashboard",
+    "Space requests": "economics:space_requests",
     "Coverage": "coverage:study",
     "Catalogue": "services:catalogue",
     "Imports": "imports:upload",
