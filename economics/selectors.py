@@ -860,8 +860,16 @@ def shared_spaces(
     return out
 
 
+MAX_KEY = 2**63 - 1  # the largest 64-bit signed key
+
+
 def shared_space(pk: int, *, audience: str = "public") -> SharedSpace | None:
-    """One space open to requests that `audience` may see (active offer, published place)."""
+    """One space open to requests that `audience` may see (active offer, published place).
+
+    An id no database key can hold (a URL's digits are unbounded) names no space.
+    """
+    if not 0 < pk <= MAX_KEY:
+        return None
     offer = audience_filter(
         SharingOffer.objects.filter(
             active=True, space__place__status=Place.Status.PUBLISHED, space_id=pk

@@ -392,3 +392,14 @@ def test_the_request_form_and_its_refusal_speak_french(client, room, settings): 
     assert "Envoyer la demande" in page and "Nombre de personnes" in page
     refused = client.post(url(room), form(people="40")).content.decode()
     assert "Cet espace accueille au plus 12" in refused
+
+
+@pytest.mark.parametrize("pk", ["3148147847912624226304", "9223372036854775808", "0"])
+def test_an_id_beyond_any_key_names_no_space(client, pk):
+    # Digits a database key cannot hold answer 404, on the page and in the API (not a 500).
+    assert client.get(f"/espaces/{pk}/").status_code == 404
+    response = client.post(
+        f"/api/v1/shared-spaces/{pk}/requests/", {}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
