@@ -12,7 +12,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production SECURE_SS
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=lieux.example.org CSRF_TRUSTED_ORIGINS=https://lieux.example.org
 
-.PHONY: demo test install install-test assets translations lint pytest-sqlite pytest-postgres \
+.PHONY: demo test install install-test assets translations lint pytest-sqlite pytest-postgres contract \
 	pytest-both postgres redis chromium deploy-check clean
 
 $(VENV)/bin/python:
@@ -88,6 +88,11 @@ pytest-sqlite: install-test chromium redis
 
 pytest-postgres: install-test chromium postgres redis
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider --create-db
+
+# The API contract with many more generated requests per operation (docs/api.md, "Contract").
+CONTRACT_EXAMPLES ?= 100
+contract: install-test
+	$(TEST_ENV) CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/api/test_api_contract.py
 
 deploy-check: install
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING

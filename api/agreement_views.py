@@ -64,6 +64,10 @@ class AgreementViewSet(ApiViewSet):
     queryset = PlaceProviderAgreement.objects.none()
     serializer_class = api_serializers.AgreementSerializer
     write_scope = PartnerToken.Scope.WRITE_AGREEMENTS
+    # Reading needs a token too (api/openapi.py: no anonymous access in the schema).
+    token_required = True
+    # An id is a number: any other shape matches no route (a JSON 404), never int("x").
+    lookup_value_regex = r"[0-9]+"
 
     def _reader(self) -> PartnerToken:
         token = token_of(self.request)

@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 
 from api import geo
+from api import openapi as schemas
 from api.errors import ApiError
 from places.communes import zone_name_at
 from places.models import Network, Place, Typology
@@ -122,6 +124,11 @@ def _check_known(name: str, values: list[str], known) -> list[str]:
     return values
 
 
+def _typed(schema: dict, filter_: django_filters.Filter) -> django_filters.Filter:
+    """The filter, with its parameter's exact schema in the OpenAPI document."""
+    return extend_schema_field({**schema, "description": filter_.extra.get("help_text")})(filter_)
+
+
 class ListFilter(django_filters.CharFilter):
     """A comma-separated list of values (OR)."""
 
@@ -130,44 +137,65 @@ class PlaceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", help_text=gettext_lazy("Words in the name, description or address.")
     )
-    near = django_filters.CharFilter(
-        method="filter_near",
-        help_text=gettext_lazy(
-            "“latitude,longitude”: only places within radius_km, sorted by distance, with "
-            "a distance_km field."
+    near = _typed(
+        schemas.NEAR,
+        django_filters.CharFilter(
+            method="filter_near",
+            help_text=gettext_lazy(
+                "“latitude,longitude”: only places within radius_km, sorted by distance, with "
+                "a distance_km field."
+            ),
         ),
     )
-    radius_km = django_filters.CharFilter(
-        method="filter_noop",
-        help_text=gettext_lazy("Radius around `near`, in km (default 5, at most 100)."),
-    )
-    bbox = django_filters.CharFilter(
-        method="filter_bbox",
-        help_text=gettext_lazy("“min_lon,min_lat,max_lon,max_lat” (WGS 84)."),
-    )
-    open_at = django_filters.CharFilter(
-        method="filter_open_at",
-        help_text=gettext_lazy(
-            "ISO 8601 date-time: places open then (their general hours; with service_kind "
-            "or provider, places where such a service is available then, by its own slots "
-            "when it has them). Must lie inside the materialised calendar window, else 400 "
-            "`outside_calendar_window`."
+    radius_km = _typed(
+        schemas.RADIUS_KM,
+        django_filters.CharFilter(
+            method="filter_radius_km",
+            help_text=gettext_lazy("Radius around `near`, in km (default 5, at most 100)."),
         ),
     )
-    open_now = django_filters.CharFilter(
-        method="filter_open_now",
-        help_text=gettext_lazy(
-            "true: places open now (with service_kind or provider: where such a service is "
-            "available now)."
+    bbox = _typed(
+        schemas.BBOX,
+        django_filters.CharFilter(
+            method="filter_bbox",
+            help_text=gettext_lazy("“min_lon,min_lat,max_lon,max_lat” (WGS 84)."),
         ),
     )
-    profile = ListFilter(
-        method="filter_profile",
-        help_text=gettext_lazy("Comma-separated: mediation, work, creation."),
+    open_at = _typed(
+        schemas.DATE_TIME,
+        django_filters.CharFilter(
+            method="filter_open_at",
+            help_text=gettext_lazy(
+                "ISO 8601 date-time: places open then (their general hours; with service_kind "
+                "or provider, places where such a service is available then, by its own slots "
+                "when it has them). Must lie inside the materialised calendar window, else 400 "
+                "`outside_calendar_window`."
+            ),
+        ),
     )
-    typology = ListFilter(
-        method="filter_typology",
-        help_text=gettext_lazy("Comma-separated typology codes, e.g. epn,fablab."),
+    open_now = _typed(
+        schemas.BOOLEAN,
+        django_filters.CharFilter(
+            method="filter_open_now",
+            help_text=gettext_lazy(
+                "true: places open now (with service_kind or provider: where such a service is "
+                "available now)."
+            ),
+        ),
+    )
+    profile = _typed(
+        schemas.comma_list(PROFILES),
+        ListFilter(
+            method="filter_profile",
+            help_text=gettext_lazy("Comma-separated: mediation, work, creation."),
+        ),
+    )
+    typology = _typed(
+        schemas.comma_list(Typology.Code.values),
+        ListFilter(
+            method="filter_typology",
+            help_text=gettext_lazy("Comma-separated typology codes, e.g. epn,fablab."),
+        ),
     )
     service_kind = ListFilter(
         method="filter_service_kind",
@@ -183,11 +211,14 @@ class PlaceFilter(django_filters.FilterSet):
     insee_code = ListFilter(
         method="filter_insee_code", help_text=gettext_lazy("Comma-separated INSEE codes.")
     )
-    updated_since = django_filters.CharFilter(
-        method="filter_updated_since",
-        help_text=gettext_lazy(
-            "ISO 8601 date-time: places changed at or after it, archived ones included "
-            "(status “archived”: delete them on your side)."
+    updated_since = _typed(
+        schemas.DATE_TIME,
+        django_filters.CharFilter(
+            method="filter_updated_since",
+            help_text=gettext_lazy(
+                "ISO 8601 date-time: places changed at or after it, archived ones included "
+                "(status “archived”: delete them on your side)."
+            ),
         ),
     )
 
@@ -216,6 +247,11 @@ class PlaceFilter(django_filters.FilterSet):
         return queryset
 
     def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_radius_km(self, queryset, name, value):
+        # Read by filter_near; checked even without `near`, so that no value is ignored.
+        parse_float(name, value, 0, MAX_RADIUS_KM)
         return queryset
 
     def filter_q(self, queryset, name, value):
@@ -326,8 +362,11 @@ class PlaceFilter(django_filters.FilterSet):
 
 
 class OfferFilter(django_filters.FilterSet):
-    place = ListFilter(
-        method="filter_place", help_text=gettext_lazy("Comma-separated place ids (UUIDs).")
+    place = _typed(
+        schemas.comma_list_of_uuids(),
+        ListFilter(
+            method="filter_place", help_text=gettext_lazy("Comma-separated place ids (UUIDs).")
+        ),
     )
     service_kind = ListFilter(
         method="filter_service_kind", help_text=gettext_lazy("Comma-separated service-kind slugs.")
@@ -335,13 +374,21 @@ class OfferFilter(django_filters.FilterSet):
     provider = ListFilter(
         method="filter_provider", help_text=gettext_lazy("Comma-separated provider slugs.")
     )
-    profile = ListFilter(
-        method="filter_profile",
-        help_text=gettext_lazy("Comma-separated profiles of the service kind."),
+    profile = _typed(
+        schemas.comma_list(PROFILES),
+        ListFilter(
+            method="filter_profile",
+            help_text=gettext_lazy("Comma-separated profiles of the service kind."),
+        ),
     )
-    status = ListFilter(
-        method="filter_status",
-        help_text=gettext_lazy("Comma-separated: active, suspended, ended (default: not ended)."),
+    status = _typed(
+        schemas.comma_list(ServiceOffer.Status.values),
+        ListFilter(
+            method="filter_status",
+            help_text=gettext_lazy(
+                "Comma-separated: active, suspended, ended (default: not ended)."
+            ),
+        ),
     )
     network = ListFilter(
         method="filter_network", help_text=gettext_lazy("Comma-separated network slugs.")
@@ -350,14 +397,20 @@ class OfferFilter(django_filters.FilterSet):
         method="filter_insee_code",
         help_text=gettext_lazy("Comma-separated INSEE codes of the place."),
     )
-    bbox = django_filters.CharFilter(
-        method="filter_bbox",
-        help_text=gettext_lazy("“min_lon,min_lat,max_lon,max_lat” around the place."),
+    bbox = _typed(
+        schemas.BBOX,
+        django_filters.CharFilter(
+            method="filter_bbox",
+            help_text=gettext_lazy("“min_lon,min_lat,max_lon,max_lat” around the place."),
+        ),
     )
-    updated_since = django_filters.CharFilter(
-        method="filter_updated_since",
-        help_text=gettext_lazy(
-            "ISO 8601 date-time: offers changed at or after it, ended ones included."
+    updated_since = _typed(
+        schemas.DATE_TIME,
+        django_filters.CharFilter(
+            method="filter_updated_since",
+            help_text=gettext_lazy(
+                "ISO 8601 date-time: offers changed at or after it, ended ones included."
+            ),
         ),
     )
 
@@ -410,12 +463,16 @@ class OfferFilter(django_filters.FilterSet):
 
 
 class ServiceKindFilter(django_filters.FilterSet):
-    profile = ListFilter(method="filter_profile", help_text=gettext_lazy("Comma-separated."))
+    profile = _typed(
+        schemas.comma_list(PROFILES),
+        ListFilter(method="filter_profile", help_text=gettext_lazy("Comma-separated.")),
+    )
     category = ListFilter(
         method="filter_category", help_text=gettext_lazy("Comma-separated category slugs.")
     )
-    active = django_filters.CharFilter(
-        method="filter_active", help_text=gettext_lazy("true or false.")
+    active = _typed(
+        schemas.BOOLEAN,
+        django_filters.CharFilter(method="filter_active", help_text=gettext_lazy("true or false.")),
     )
 
     class Meta:
@@ -434,16 +491,22 @@ class ServiceKindFilter(django_filters.FilterSet):
 
 class ProviderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", help_text=gettext_lazy("Words in the name."))
-    sector = ListFilter(
-        method="filter_sector",
-        help_text=gettext_lazy("Comma-separated: public, private, associative."),
+    sector = _typed(
+        schemas.comma_list(Provider.Sector.values),
+        ListFilter(
+            method="filter_sector",
+            help_text=gettext_lazy("Comma-separated: public, private, associative."),
+        ),
     )
     service_kind = ListFilter(
         method="filter_service_kind",
         help_text=gettext_lazy("Providers with a live offer of these kinds."),
     )
-    updated_since = django_filters.CharFilter(
-        method="filter_updated_since", help_text=gettext_lazy("ISO 8601 date-time.")
+    updated_since = _typed(
+        schemas.DATE_TIME,
+        django_filters.CharFilter(
+            method="filter_updated_since", help_text=gettext_lazy("ISO 8601 date-time.")
+        ),
     )
 
     class Meta:

@@ -13,10 +13,17 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from places.history import snapshot
-from places.models import PROFILE_MODELS, Network, Place
+from places.models import PROFILE_MODELS, MediationProfile, Network, Place, ServiceLevel, Typology
 from scheduling.materialise import local_zone
 from scheduling.preview import osm_export
-from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.models import (
+    AccessMode,
+    Audience,
+    Provider,
+    ServiceCategory,
+    ServiceKind,
+    ServiceOffer,
+)
 
 
 def iso(value: datetime.datetime | None, tz=None) -> str | None:
@@ -86,23 +93,25 @@ class StatusMixin:
     def _status(self, place):
         return (self.context.get("statuses") or {}).get(place.pk)
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_open_now(self, place):
         status = self._status(place)
         return None if status is None or status.state == "unknown" else status.is_open
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_open_until(self, place):
         status = self._status(place)
         # In the place's zone: "open until 12:00+04:00" reads as the place's clock.
         return iso(status.until, status.tz) if status is not None else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_next_opening(self, place):
         status = self._status(place)
         return iso(status.next_opening, status.tz) if status is not None else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(
+        {"type": "string", "enum": ["open", "closed", "closed_exceptionally", "unknown"]}
+    )
     def get_opening_status(self, place):
         status = self._status(place)
         return status.state if status is not None else "unknown"
@@ -188,11 +197,11 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     def get_networks(self, place):
         return [n.slug for n in place.networks.all()]
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
     def get_latitude(self, place):
         return _float(place.latitude)
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
     def get_longitude(self, place):
         return _float(place.longitude)
 
@@ -208,7 +217,7 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     def get_timezone(self, place):
         return place.zone_name
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_opening_hours(self, place):
         schedule = getattr(place, "schedule", None) if _has_related(place, "schedule") else None
         if schedule is None:
@@ -229,7 +238,14 @@ class PlaceSerializer(StatusMixin, serializers.ModelSerializer):
     def get_url(self, place):
         return public_url(self.context.get("request"), place.slug)
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(
+        {
+            "type": "number",
+            "format": "double",
+            "nullable": True,
+            "description": "Kilometres from `near`; null without it.",
+        }
+    )
     def get_distance_km(self, place):
         distance = getattr(place, "distance_km", None)
         return None if distance is None else round(float(distance), 3)
@@ -300,7 +316,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_opening_hours(self, offer):
         schedule = getattr(offer, "schedule", None) if _has_related(offer, "schedule") else None
         if schedule is None:
@@ -308,11 +324,11 @@ class OfferSerializer(serializers.ModelSerializer):
         text, _why = osm_export(schedule)
         return text or None
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
     def get_latitude(self, offer):
         return _float(offer.place.latitude)
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
     def get_longitude(self, offer):
         return _float(offer.place.longitude)
 
@@ -322,6 +338,18 @@ class OfferSerializer(serializers.ModelSerializer):
 
 
 # ------------------------------------------------------------------------------- writes
+
+
+def _choices(values, *, blank: bool = False) -> dict:
+    """The schema of a text field the actions check against these values."""
+    return {"type": "string", "enum": sorted(values) + ([""] if blank else [])}
+
+
+def _typed(schema: dict, field_class: type, **kwargs) -> serializers.Field:
+    """A `field_class(**kwargs)` with this schema in the OpenAPI document (set on a subclass:
+    serializers copy their fields from the arguments they were built with)."""
+    typed = type(field_class.__name__, (field_class,), {})
+    return extend_schema_field(schema)(typed)(**kwargs)
 
 
 class ReportingSerializer(serializers.Serializer):
@@ -358,9 +386,19 @@ class PlaceWriteSerializer(ReportingSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     origin = serializers.CharField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    postcode = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    postcode = _typed(
+        {"type": "string", "pattern": "^(?:[0-9]{5})?$"},
+        serializers.CharField,
+        required=False,
+        allow_blank=True,
+    )
     commune = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    insee_code = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    insee_code = _typed(
+        {"type": "string", "pattern": "^(?:(?:[0-9]{2}|2A|2B)[0-9]{3})?$"},
+        serializers.CharField,
+        required=False,
+        allow_blank=True,
+    )
     latitude = serializers.DecimalField(
         max_digits=9,
         decimal_places=6,
@@ -389,17 +427,53 @@ class PlaceWriteSerializer(ReportingSerializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
-    wheelchair = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    wheelchair = _typed(
+        _choices(Place.Wheelchair.values, blank=True),
+        serializers.CharField,
+        max_length=10,
+        required=False,
+        allow_blank=True,
+    )
     accessibility_notes = serializers.CharField(required=False, allow_blank=True)
-    legal_id = serializers.CharField(max_length=14, required=False, allow_blank=True)
-    typologies = serializers.ListField(
-        child=serializers.CharField(max_length=30), required=False, max_length=20
+    legal_id = _typed(
+        {
+            "type": "string",
+            "pattern": "^(?:(?: *[0-9]){14} *|[Ww](?: *[0-9]){9} *)?$",
+            "description": "SIRET (14 digits, valid check digit) or RNA number (W + 9 digits).",
+        },
+        serializers.CharField,
+        required=False,
+        allow_blank=True,
+    )
+    typologies = _typed(
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "items": _choices(Typology.Code.values),
+        },
+        serializers.ListField,
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=20,
     )
     networks = serializers.ListField(
         child=serializers.SlugField(max_length=80), required=False, max_length=50
     )
-    profiles = serializers.DictField(
-        child=serializers.DictField(allow_null=True), required=False, allow_empty=True
+    profiles = _typed(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": "object", "nullable": True, "additionalProperties": True}
+                for name in PROFILE_MODELS
+            },
+            "additionalProperties": False,
+            "description": "The profiles to set, by name; null removes one.",
+        },
+        serializers.DictField,
+        child=serializers.DictField(allow_null=True),
+        required=False,
+        allow_empty=True,
     )
     version = VersionField()
 
@@ -429,15 +503,33 @@ class PlaceWriteSerializer(ReportingSerializer):
 class OfferWriteSerializer(ReportingSerializer):
     place = serializers.UUIDField(required=False, help_text="The place (only on creation).")
     service_kind = serializers.SlugField(required=False, help_text="A service-kind slug.")
-    level = serializers.CharField(required=False, allow_blank=True)
-    mediator_kind = serializers.CharField(required=False, allow_blank=True)
-    audiences = serializers.ListField(
-        child=serializers.CharField(max_length=30), required=False, max_length=20
+    level = _typed(
+        _choices(ServiceLevel.values, blank=True),
+        serializers.CharField,
+        required=False,
+        allow_blank=True,
     )
-    fees = serializers.CharField(required=False)
+    mediator_kind = _typed(
+        _choices(MediationProfile.MediatorKind.values, blank=True),
+        serializers.CharField,
+        required=False,
+        allow_blank=True,
+    )
+    audiences = _typed(
+        {"type": "array", "maxItems": 20, "items": _choices(Audience.values)},
+        serializers.ListField,
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=20,
+    )
+    fees = _typed(_choices(ServiceOffer.Fees.values), serializers.CharField, required=False)
     fees_details = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    access_modes = serializers.ListField(
-        child=serializers.CharField(max_length=30), required=False, max_length=10
+    access_modes = _typed(
+        {"type": "array", "maxItems": 10, "items": _choices(AccessMode.values)},
+        serializers.ListField,
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=10,
     )
     appointment_url = serializers.URLField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)

@@ -11,7 +11,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
@@ -22,7 +23,7 @@ from api.auth import ANYONE, token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from economics import bookings, selectors
 from economics.filters import shared_space_query
-from economics.models import SpaceRequest
+from economics.models import Space, SpaceRequest
 from places import ratelimits
 from places.timezones import place_zone
 from scheduling.materialise import to_utc
@@ -93,15 +94,36 @@ class SharedSpaceList(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("kind", str, many=True),
-            OpenApiParameter("capacity", int),
-            OpenApiParameter("day", str, description="YYYY-MM-DD, with time"),
-            OpenApiParameter("time", str, description="HH:MM local time, with day"),
-            OpenApiParameter("lat", float),
-            OpenApiParameter("lon", float),
-            OpenApiParameter("radius_km", float),
+            OpenApiParameter(
+                "kind",
+                {"type": "array", "items": {"type": "string", "enum": sorted(Space.Kind.values)}},
+                explode=True,
+                description="Repeated or comma-separated.",
+            ),
+            OpenApiParameter("capacity", {"type": "integer", "minimum": 0}),
+            OpenApiParameter("day", OpenApiTypes.DATE, description="YYYY-MM-DD, with time"),
+            OpenApiParameter(
+                "time",
+                {"type": "string", "pattern": "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"},
+                description="HH:MM local time, with day",
+            ),
+            OpenApiParameter("lat", {"type": "number", "minimum": -90, "maximum": 90}),
+            OpenApiParameter("lon", {"type": "number", "minimum": -180, "maximum": 180}),
+            OpenApiParameter(
+                "radius_km",
+                {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 200},
+                description="With lat and lon (default 10).",
+            ),
+            OpenApiParameter("format", {"type": "string", "enum": ["json"]}),
         ],
-        responses=SharedSpaceSerializer(many=True),
+        responses=inline_serializer(
+            "SharedSpaceList",
+            {
+                "count": serializers.IntegerField(),
+                "audience": serializers.ChoiceField(choices=["public", "partners"]),
+                "results": SharedSpaceSerializer(many=True),
+            },
+        ),
     )
     def get(self, request):
         refuse_unknown_parameters(request, SHARED_SPACE_PARAMETERS)

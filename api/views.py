@@ -42,6 +42,7 @@ from api.auth import ANYONE, token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from api.idempotency import run_idempotent
 from api.models import PartnerToken
+from api.openapi import DATE_TIME
 from api.pagination import MAX_PAGE_SIZE, paginate
 from api.parsers import max_body, too_large
 from api.renderers import CSVRenderer, GeoJSONRenderer, ICalendarRenderer, csv_rows
@@ -70,7 +71,7 @@ PAGE_PARAMETERS = [
     ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 100).",
     ),
 ]
@@ -103,7 +104,7 @@ WRITE_ERRORS = {
 }
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": r'^\s*(?:W/)?"*[0-9]+(?:"*|-.*)\s*$'},
     OpenApiParameter.HEADER,
     description="The ETag (or version number) of the record you edited.",
 )
@@ -190,7 +191,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         header = self.request.headers.get("If-Match", "").strip()
         if header:
             value = header.removeprefix("W/").strip('"').split("-", 1)[0]
-            if value.isdigit():
+            if value.isascii() and value.isdigit():
                 return int(value), "header"
             raise ApiError(
                 400,
@@ -497,10 +498,8 @@ class PlaceViewSet(ApiViewSet):
         ),
         parameters=[
             OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH),
-            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Start (default: now)."),
-            OpenApiParameter(
-                "to", OpenApiTypes.DATETIME, description="End (default: 7 days after `from`)."
-            ),
+            OpenApiParameter("from", DATE_TIME, description="Start (default: now)."),
+            OpenApiParameter("to", DATE_TIME, description="End (default: 7 days after `from`)."),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "ics"]),
         ],
         responses={

@@ -443,7 +443,7 @@ MAP_ATTRIBUTION = ENV["MAP_ATTRIBUTION"]
 EMBED_FRAME_ANCESTORS = ENV["EMBED_FRAME_ANCESTORS"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": [

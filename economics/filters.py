@@ -50,11 +50,14 @@ def shared_space_query(params) -> tuple[dict, dict[str, list[str]]]:
             query["near"] = point
         except (InvalidOperation, ValueError):
             errors["lat"] = [_("Give a latitude and a longitude in decimal degrees.")]
-        radius = (params.get("radius_km") or "").strip()
-        try:
-            query["radius_km"] = float(Decimal(radius)) if radius else DEFAULT_RADIUS_KM
-            if not 0 < query["radius_km"] <= 200:
-                raise ValueError
-        except (InvalidOperation, ValueError):
-            errors["radius_km"] = [_("The radius is a number of km between 0 and 200.")]
+    # Used with a point; checked without one too, so that no value is silently ignored.
+    radius = (params.get("radius_km") or "").strip()
+    try:
+        radius_km = float(Decimal(radius)) if radius else DEFAULT_RADIUS_KM
+        if not 0 < radius_km <= 200:
+            raise ValueError
+        if "near" in query:
+            query["radius_km"] = radius_km
+    except (InvalidOperation, ValueError):
+        errors["radius_km"] = [_("The radius is a number of km between 0 and 200.")]
     return query, errors

@@ -102,3 +102,68 @@ def test_known_parameters_still_work():
         "/api/v1/shared-spaces/?lat=45.76&lon=4.85&radius_km=5",
     ):
         assert Client().get(url).status_code == 200, url
+
+
+def test_an_agreement_id_that_is_not_a_number_is_a_json_404_not_a_500():
+    # int("null,null") used to fail inside the view.
+    _error(Client().get("/api/v1/agreements/null,null/"), 404, "not_found")
+
+
+def test_an_accept_header_the_api_cannot_produce_answers_json_406():
+    response = Client().get("/api/v1/places/", HTTP_ACCEPT="application/xml")
+    _error(response, 406, "not_acceptable")
+
+
+def test_over_the_rate_limit_answers_json_429(settings):
+    settings.API_RATE_LIMITS = {"anonymous": "1/min", "partner": "5000/min"}
+    cache.clear()
+    client = Client()
+    assert client.get("/api/v1/networks/").status_code == 200
+    error = _error(client.get("/api/v1/networks/"), 429, "rate_limited")
+    assert error["retry_after"] > 0
+
+
+@pytest.fixture
+def writer(organisation, registry_admin):
+    from api.actions import token_create
+    from tests.factories import PlaceFactory
+
+    place = PlaceFactory(organisation=organisation)
+    _, raw = token_create(
+        user=registry_admin, organisation=organisation, name="w", scopes=["write:places"]
+    )
+    return place, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_version_errors_answer_json_412_and_428(writer):
+    place, auth = writer
+    url = f"/api/v1/places/{place.public_id}/"
+    body = {"phone": "04 72 00 00 00"}
+    client = Client()
+    _error(
+        client.patch(url, body, content_type="application/json", **auth), 428, "version_required"
+    )
+    stale = client.patch(
+        url, body, content_type="application/json", HTTP_IF_MATCH='"999-x"', **auth
+    )
+    _error(stale, 412, "stale_version")
+
+
+def test_an_if_match_of_non_ascii_digits_is_a_json_400_not_a_500(writer):
+    place, auth = writer
+    response = Client().patch(
+        f"/api/v1/places/{place.public_id}/",
+        {"phone": "04 72 00 00 00"},
+        content_type="application/json",
+        HTTP_IF_MATCH="²",
+        **auth,
+    )
+    _error(response, 400, "invalid_if_match")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/places/?radius_km=-5", "/api/v1/shared-spaces/?radius_km=-5"]
+)
+def test_a_radius_is_checked_even_without_a_point(url):
+    error = _error(Client().get(url), 400, "invalid_parameter")
+    assert "radius_km" in error["fields"]
