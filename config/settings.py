@@ -294,6 +294,7 @@ INSTALLED_APPS = [
     "services",
     "scheduling",
     "economics",
+    "initiatives",
     "directory",
     "api",
 ]

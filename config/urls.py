@@ -9,6 +9,7 @@ urlpatterns = [
     path("manage/services/", include("services.urls")),
     path("manage/scheduling/", include("scheduling.urls")),
     path("manage/economics/", include("economics.urls")),
+    path("manage/initiatives/", include("initiatives.urls")),
     path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

@@ -68,3 +68,13 @@ urlpatterns += [
         name="space_request_ics",
     ),
 ]
+
+# Calls for initiatives and guides for project holders (directory/initiatives.py).
+from directory import initiatives  # noqa: E402
+
+urlpatterns += [
+    _path("appels/", initiatives.calls, name="calls"),
+    _path("appels/<slug:slug>/", initiatives.call, name="call"),
+    _path("guides/", initiatives.guides, name="guides"),
+    _path("guides/<slug:slug>/", initiatives.guide, name="guide"),
+]

@@ -36,6 +36,7 @@ from directory.search import (
     run_search,
 )
 from directory.signage import share_links
+from initiatives import selectors as initiative_selectors
 from places.models import Network, Place, PlaceSlugAlias
 from places.selectors import place_list
 from scheduling import status as place_status
@@ -116,7 +117,15 @@ def home(request):
     return render(
         request,
         "directory/home.html",
-        {"form": form, "needs": NEEDS, "networks": networks, "communes": communes},
+        {
+            "form": form,
+            "needs": NEEDS,
+            "networks": networks,
+            "communes": communes,
+            # Two small reads: the published guides and the number of open calls.
+            "guides": initiative_selectors.published_guides()[:6],
+            "open_call_count": initiative_selectors.open_calls().count(),
+        },
     )
 
 

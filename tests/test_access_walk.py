@@ -56,6 +56,7 @@ from api.models import (
 )
 from economics import bookings
 from economics.models import SharingOffer, Space, SpaceRequest
+from initiatives.models import Call, Guide, Submission
 from places import freshness
 from places.emails import invitation_token
 from places.models import Membership, Reminder, Role, Suggestion
@@ -306,6 +307,17 @@ ROUTES: dict[str, Route] = {
     "imports:conflict_check": post(ADMIN_A, lambda o: {"pk": o.conflict.pk}),
     "imports:run_list": get(STAFF),
     "imports:run_detail": get(READ_A, lambda o: {"pk": o.run.pk}),
+    # -- calls for initiatives and guides (initiatives app's staff pages)
+    "initiatives:call_list": get(STAFF),
+    "initiatives:call_create": get_post(ANY_ADMIN, ANY_ADMIN),
+    "initiatives:call_detail": get(READ_A, lambda o: {"pk": o.call.pk}),
+    "initiatives:call_edit": get_post(ADMIN_A, ADMIN_A, lambda o: {"pk": o.call.pk}),
+    "initiatives:submission_detail": get(READ_A, lambda o: {"pk": o.submission.pk}),
+    "initiatives:submission_review": post(ADMIN_A, lambda o: {"pk": o.submission.pk}),
+    "initiatives:submission_place": post(ADMIN_A, lambda o: {"pk": o.submission.pk}),
+    "initiatives:guide_list": get(STAFF),
+    "initiatives:guide_create": get_post(ANY_ADMIN, ANY_ADMIN),
+    "initiatives:guide_edit": get_post(ANY_ADMIN, ANY_ADMIN, lambda o: {"pk": o.guide.pk}),
     # -- partner API: reads are public, writes need the declared scope
     "api:root": get(PUBLIC),
     "api:schema": get(PUBLIC),
@@ -394,6 +406,11 @@ ROUTES: dict[str, Route] = {
     "directory:space_request_ics": get(PUBLIC, lambda o: {"token": o.space_request_token}),
     "directory:verify": get_post(PUBLIC, PUBLIC, lambda o: {"token": o.reminder_token}),
     "directory:verify_renew": post(PUBLIC, lambda o: {"token": o.reminder_token}),
+    "directory:calls": get(PUBLIC),
+    # POST: anyone may send a project to an open call (the empty form's 400).
+    "directory:call": get_post(PUBLIC, PUBLIC, lambda o: {"slug": o.call.slug}),
+    "directory:guides": get(PUBLIC),
+    "directory:guide": get(PUBLIC, lambda o: {"slug": o.guide.slug}),
 }
 
 # Django's admin (/django-admin/): superusers only, everyone else to its login page.
@@ -602,6 +619,24 @@ def world(django_db_setup, django_db_blocker):
             place=o.place, email="lieu@example.org", due_on=datetime.date.today(), status="sent"
         )
         o.reminder_token = freshness.reminder_link(reminder).rstrip("/").rsplit("/", 1)[-1]
+        o.call = Call.objects.create(
+            organisation=o.org_a,
+            slug="appel-a",
+            title="Appel A",
+            text="Un appel.",
+            deadline=datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC),
+            status=Call.Status.OPEN,
+        )
+        o.submission = Submission.objects.create(
+            call=o.call,
+            title="Projet",
+            description="Un projet.",
+            contact_name="Alice",
+            contact_email="alice@example.org",
+        )
+        o.guide = Guide.objects.create(
+            slug="guide-a", title_fr="Guide A", body_fr="Texte.", published=True
+        )
         invited = users["viewer"]
         o.invitation = {
             "uidb64": urlsafe_base64_encode(force_bytes(invited.pk)),

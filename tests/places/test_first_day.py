@@ -108,6 +108,8 @@ ADMIN_SECTIONS = {
     "Economics": "economics:dashboard",
     "Space requests": "economics:space_requests",
     "Coverage": "coverage:study",
+    "Calls for initiatives": "initiatives:call_list",
+    "Guides": "initiatives:guide_list",
     "Catalogue": "services:catalogue",
     "Imports": "imports:upload",
     "Partners": "partners:token_list",
