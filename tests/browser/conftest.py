@@ -171,7 +171,7 @@ def frozen_now(monkeypatch):
     return instant
 
 
-SEEDED_APPS = ("places", "services", "scheduling", "economics", "directory", "api")
+SEEDED_APPS = ("places", "services", "scheduling", "economics", "initiatives", "directory", "api")
 
 
 @pytest.fixture(scope="session")
