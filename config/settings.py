@@ -295,6 +295,7 @@ INSTALLED_APPS = [
     "scheduling",
     "economics",
     "initiatives",
+    "territory",
     "directory",
     "api",
 ]
