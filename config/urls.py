@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("manage/partners/", include("api.staff_urls")),
     path("manage/coverage/", include("economics.coverage_urls")),
+    path("manage/territory/", include("territory.urls")),
     path("manage/imports/", include("api.import_urls")),
     path("manage/", include("places.urls")),
     path("manage/services/", include("services.urls")),

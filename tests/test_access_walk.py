@@ -273,6 +273,14 @@ ROUTES: dict[str, Route] = {
     # -- economics
     "economics:dashboard": get(STAFF),
     "coverage:study": get(STAFF, refuses=()),
+    # -- territory (coverage of every commune, what-if scenarios)
+    "territory:coverage": get(STAFF),
+    "territory:scenarios": get_post(STAFF, STAFF),
+    "territory:compare": get(STAFF),
+    # registry admins only, checked before the lookup: no scenario 999999 then a 404
+    "territory:scenario_draft": post(
+        page(hidden={"admin", "admin_b", "superuser"}), lambda o: {"pk": 999999}
+    ),
     "economics:place": get(READ_A, place),
     "economics:budget_edit": get_post(
         EDIT_A, EDIT_A, lambda o: {**place(o), "year": 2024, "scenario": "actual"}

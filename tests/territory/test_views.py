@@ -1,0 +1,146 @@
+"""The territory's staff pages: coverage, CSV, scenarios, comparison, draft place."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from places.models import Place
+from services.models import ServiceKind
+from territory.models import Scenario
+
+from .conftest import MONDAY, lat_at
+
+COVERAGE = "/manage/territory/"
+SCENARIOS = "/manage/territory/scenarios/"
+
+
+@pytest.fixture(autouse=True)
+def _monday(monkeypatch):
+    """The pages look from "today": pin it to Monday 6 October 2025 of the test calendar."""
+    monkeypatch.setattr("territory.coverage.reference_day", lambda window=None: MONDAY)
+
+
+def test_the_urls_are_under_manage_territory():
+    assert reverse("territory:coverage") == COVERAGE
+    assert reverse("territory:scenarios") == SCENARIOS
+
+
+@pytest.mark.django_db
+def test_coverage_page_gives_the_sentence_the_ranking_and_the_map_data(client, territory, viewer):
+    client.force_login(viewer)
+    response = client.get(
+        COVERAGE,
+        {"department": "01", "subject": "kind:caf", "time": "saturday_morning", "radius_km": 10},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    sentence = (
+        "1,750 residents of department 01 live more than 10 km from a place offering "
+        "“Family and social benefits (CAF)” on Saturday morning (4 communes of 5)."
+    )
+    assert response.context["sentence"] == sentence
+    assert sentence in body
+    worst = response.context["worst"]
+    assert [r.name for r in worst] == ["Alpha", "Gamma", "Beta", "Delta"]
+    assert len(response.context["points"]) == 5
+    assert 'id="territory-points" type="application/json"' in body
+    assert "js/territory-map.js" in body
+
+
+@pytest.mark.django_db
+def test_coverage_csv_lists_every_commune_safely(client, territory, viewer):
+    Place.objects.filter(pk=territory["saturday"].pk).update(name="=HYPERLINK(1)")
+    client.force_login(viewer)
+    response = client.get(
+        COVERAGE,
+        {
+            "department": "01",
+            "subject": "kind:caf",
+            "time": "saturday_morning",
+            "radius_km": 10,
+            "export": "csv",
+        },
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("insee_code,commune,department,population")
+    assert len(lines) == 6
+    assert "'=HYPERLINK(1)" in lines[1]
+
+
+@pytest.mark.django_db
+def test_bad_coverage_input_is_refused_next_to_the_field(client, territory, viewer):
+    client.force_login(viewer)
+    response = client.get(
+        COVERAGE, {"department": "01", "subject": "kind:", "time": "midnight", "radius_km": 0}
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"subject", "time", "radius_km"}
+    assert "result" not in response.context
+
+
+@pytest.mark.django_db
+def test_anonymous_people_go_to_the_login_page(client, territory):
+    for url in (COVERAGE, SCENARIOS, reverse("territory:compare")):
+        response = client.get(url)
+        assert response.status_code == 302 and "/manage/login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_scenario_without_service_or_hours_keeps_the_input(client, territory, viewer):
+    client.force_login(viewer)
+    response = client.post(
+        SCENARIOS,
+        {"name": "Essai", "department": "01", "commune": "01004", "radius_km": 10},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "at least one service kind" in errors["kinds"][0]
+    assert "weekly hours" in errors["opening_hours"][0]
+    assert 'value="Essai"' in response.content.decode()
+    assert not Scenario.objects.exists()
+
+
+@pytest.mark.django_db
+def test_scenarios_are_saved_compared_and_turned_into_a_draft_place(
+    client, territory, viewer, registry_admin
+):
+    caf = ServiceKind.objects.get(slug="caf")
+    client.force_login(viewer)
+    for name, where in [
+        ("À Delta", {"commune": "01004"}),
+        ("Au point", {"latitude": lat_at(3), "longitude": 5.0}),
+    ]:
+        response = client.post(
+            SCENARIOS,
+            {
+                "name": name,
+                "department": "01",
+                "kinds": [caf.pk],
+                "opening_hours": "Sa 09:00-12:00",
+                "radius_km": 10,
+                **where,
+            },
+        )
+        assert response.status_code == 302, response.context["form"].errors
+    delta, point = Scenario.objects.order_by("pk")
+    assert delta.commune.name == "Delta"
+    assert delta.gains["caf"]["saturday_morning"] == 550
+    # At Beta (3 km): Alpha, Beta and Gamma come within 10 km; Delta stays at 11 km.
+    assert point.gains["caf"]["saturday_morning"] == 1700
+
+    response = client.get(reverse("territory:compare"), {"scenarios": [delta.pk, point.pk]})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.index("À Delta") < body.index("Au point")
+    assert "550" in body and "1,700" in body.replace("\xa0", ",")
+
+    draft = reverse("territory:scenario_draft", args=[delta.pk])
+    assert client.post(draft).status_code == 403  # a viewer may not create places
+    client.force_login(registry_admin)
+    response = client.post(draft)
+    place = Place.objects.get(name="À Delta")
+    assert response["Location"] == place.get_absolute_url()
+    assert place.status == "draft" and place.commune == "Delta"
