@@ -178,3 +178,31 @@ def test_the_grid_finds_the_true_nearest_point():
         assert found == best or (best[0] > 1000 and found is None)
     assert NearestIndex([]).nearest(45, 5) is None
     assert NearestIndex([(45.0, 5.0, "a")]).nearest(47.0, 5.0, max_km=100) is None
+
+
+@pytest.mark.django_db
+def test_the_region_command_prints_the_bands_and_writes_every_commune(territory, tmp_path):
+    import csv
+
+    from django.core.management import call_command
+
+    out = tmp_path / "region.csv"
+    from io import StringIO
+
+    stdout = StringIO()
+    call_command(
+        "territory_coverage",
+        f"--on={MONDAY.isoformat()}",
+        region="84",
+        subject="kind:caf",
+        time="weekdays",
+        radius=10,
+        csv=str(out),
+        stdout=stdout,
+    )
+    assert "beyond 10 km: 57 residents in 2 communes (of 1757 residents, 5 communes)" in (
+        stdout.getvalue()
+    )
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["commune"], r["nearest_km"]) for r in rows][-1] == ("Epsilon", "30.0")
