@@ -13,15 +13,16 @@ register = template.Library()
 
 def _sections(user) -> list[tuple[str, str, tuple]]:
     """(label, URL name, arguments), in menu order. The rules mirror the views' checks:
-    every staff member reads places, freshness, economics, space requests, coverage, calls
-    and guides; registry admins also run the catalogue, imports, partners and their
-    organisations' members."""
+    every staff member reads places, freshness, economics, space requests, coverage, the
+    territory, calls and guides; registry admins also run the catalogue, imports, partners
+    and their organisations' members."""
     sections = [
         (_("Places"), "manage:home", ()),
         (_("Places to check"), "manage:stale_places", ()),
         (_("Economics"), "economics:dashboard", ()),
         (_("Space requests"), "economics:space_requests", ()),
         (_("Coverage"), "coverage:study", ()),
+        (_("Territory"), "territory:coverage", ()),
         (_("Calls for initiatives"), "initiatives:call_list", ()),
         (_("Guides"), "initiatives:guide_list", ()),
     ]

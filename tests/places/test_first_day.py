@@ -108,6 +108,7 @@ ADMIN_SECTIONS = {
     "Economics": "economics:dashboard",
     "Space requests": "economics:space_requests",
     "Coverage": "coverage:study",
+    "Territory": "territory:coverage",
     "Calls for initiatives": "initiatives:call_list",
     "Guides": "initiatives:guide_list",
     "Catalogue": "services:catalogue",

@@ -144,3 +144,19 @@ def test_scenarios_are_saved_compared_and_turned_into_a_draft_place(
     place = Place.objects.get(name="À Delta")
     assert response["Location"] == place.get_absolute_url()
     assert place.status == "draft" and place.commune == "Delta"
+
+
+@pytest.mark.django_db
+def test_the_totals_sentence_is_french_in_french(client, territory, viewer, settings):
+    settings.LANGUAGE_CODE = "fr"
+    client.force_login(viewer)
+    response = client.get(
+        COVERAGE,
+        {"department": "01", "subject": "kind:caf", "time": "saturday_morning", "radius_km": 10},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    sentence = response.context["sentence"].replace("\u202f", " ").replace("\xa0", " ")
+    assert sentence.startswith(
+        "1 750 habitants du département 01 vivent à plus de 10 km d'un lieu offrant « "
+    )
+    assert sentence.endswith(" le samedi matin (4 communes sur 5).")
