@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import lzma
 import math
@@ -71,6 +72,15 @@ def department_regions() -> dict[str, str]:
         row["code"]: regions.get(row["region_id"], "")
         for row in _package_rows("departements.csv.lzma")
     }
+
+
+@functools.lru_cache(maxsize=1)
+def department_names() -> dict[str, str]:
+    """{department code: name} from the package ("69": "Rhône"), read once per process."""
+    try:
+        return {row["code"]: row["nom"] for row in _package_rows("departements.csv.lzma")}
+    except (OSError, EOFError, lzma.LZMAError, csv.Error, KeyError):
+        return {}
 
 
 def check(record: CommuneRecord, where: str) -> CommuneRecord:

@@ -8,9 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from places.models import Typology
 from services.models import ServiceKind
 from services.selectors import service_kinds
-from territory import selectors
+from territory import dataset, selectors
 from territory.coverage import PROFILES, TIME_CONDITIONS, ConditionError, Subject
 from territory.models import Commune
+
+
+def department_choices() -> list:
+    names = dataset.department_names()
+    return [("", "---------")] + [
+        (code, f"{code} – {names[code]}" if code in names else code)
+        for code in selectors.departments()
+    ]
 
 
 def subject_choices() -> list:
@@ -38,9 +46,7 @@ class CoverageForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "---------")] + [
-            (d, d) for d in selectors.departments()
-        ]
+        self.fields["department"].choices = department_choices()
         self.fields["subject"].choices = subject_choices()
 
     def clean_subject(self):
@@ -83,9 +89,7 @@ class ScenarioForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "---------")] + [
-            (d, d) for d in selectors.departments()
-        ]
+        self.fields["department"].choices = department_choices()
         self.fields["kinds"].queryset = service_kinds(active_only=True)
 
     def clean(self):

@@ -44,6 +44,7 @@ def test_coverage_page_gives_the_sentence_the_ranking_and_the_map_data(client, t
     worst = response.context["worst"]
     assert [r.name for r in worst] == ["Alpha", "Gamma", "Beta", "Delta"]
     assert len(response.context["points"]) == 5
+    assert ("01", "01 – Ain") in response.context["form"].fields["department"].choices
     assert 'id="territory-points" type="application/json"' in body
     assert "js/territory-map.js" in body
 
