@@ -161,3 +161,32 @@ def test_the_totals_sentence_is_french_in_french(client, territory, viewer, sett
         "1 750 habitants du département 01 vivent à plus de 10 km d'un lieu offrant « "
     )
     assert sentence.endswith(" le samedi matin (4 communes sur 5).")
+
+
+@pytest.mark.django_db
+def test_the_coverage_page_makes_as_many_queries_for_more_communes(client, territory, viewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from territory.models import Commune
+
+    client.force_login(viewer)
+    query = {"department": "01", "subject": "kind:caf", "time": "weekdays", "radius_km": 10}
+    client.get(COVERAGE, query)  # warm the session and the catalogue caches
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(COVERAGE, query).status_code == 200
+    for n in range(30):
+        Commune.objects.create(
+            insee_code=f"01{200 + n}",
+            name=f"Extra {n}",
+            department="01",
+            population=10 + n,
+            latitude=lat_at(40 + n),
+            longitude=5.0,
+            source="test",
+            recorded_on=MONDAY,
+        )
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(COVERAGE, query)
+    assert len(response.context["result"].rows) == 35
+    assert len(large) == len(small)
