@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from places.geo import haversine_km
 from places.models import Place
+from places.timezones import DEPARTMENT_ZONES
 from scheduling.materialise import current_window, local_zone, to_utc
 from scheduling.models import CalendarWindow
 from scheduling.school_holidays import SchoolCalendarNotCovered, is_school_holiday
@@ -101,8 +103,9 @@ def instants(
     "any" has none (no time filter). Weekdays: the next five weekdays at 10:00 and 15:00;
     evenings: the next seven days at 18:30 and 19:30; Saturday morning: the next Saturday
     at 9:00, 10:00 and 11:00; school holidays: the first five weekdays of the department's
-    school holidays at 10:00 and 15:00. Local times of the site's zone. Instants outside
-    the materialised calendar are left out; none left is a ConditionError.
+    school holidays at 10:00 and 15:00. Wall-clock times of the department's zone (an
+    overseas one's own, else the site's). Instants outside the materialised calendar are
+    left out; none left is a ConditionError.
     """
     if time not in TIME_CONDITIONS:
         raise ConditionError(_("Choose a time condition."))
@@ -128,12 +131,20 @@ def instants(
                 break
             if len(days) == SCHOOL_HOLIDAY_DAYS:
                 break
-    tz = local_zone()
+    # Wall-clock times of the department's own zone (overseas), else the site's.
+    tz = (
+        zoneinfo.ZoneInfo(DEPARTMENT_ZONES[department])
+        if department in DEPARTMENT_ZONES
+        else local_zone()
+    )
+    site = local_zone()
+    lo = to_utc(datetime.datetime.combine(window.start, datetime.time()), site)
+    hi = to_utc(datetime.datetime.combine(window.end, datetime.time()), site)
     found = [
-        to_utc(datetime.datetime.combine(d, t), tz)
+        moment
         for d in days
-        if window.start <= d < window.end
         for t in times
+        if lo <= (moment := to_utc(datetime.datetime.combine(d, t), tz)) < hi
     ]
     if not found:
         raise ConditionError(
@@ -180,12 +191,17 @@ def candidate_places(subject: Subject, at: list[datetime.datetime]) -> list[tupl
     return [(float(lat), float(lon), pk, name) for lat, lon, pk, name in rows]
 
 
-def hours_open_at(hours: str, at: list[datetime.datetime]) -> bool:
-    """Whether OSM weekly `hours` are open at one of the instants (any hours for "any")."""
+def hours_open_at(hours: str, at: list[datetime.datetime], department: str = "") -> bool:
+    """Whether OSM weekly `hours` are open at one of the instants (any hours for "any"),
+    read on the department's clock."""
     parsed = opening_hours.OpeningHours(hours)
     if not at:
         return True
-    tz = local_zone()
+    tz = (
+        zoneinfo.ZoneInfo(DEPARTMENT_ZONES[department])
+        if department in DEPARTMENT_ZONES
+        else local_zone()
+    )
     return any(parsed.is_open(moment.astimezone(tz).replace(tzinfo=None)) for moment in at)
 
 

@@ -76,9 +76,11 @@ class Hypothesis:
     hours: str
     label: str = ""
 
-    def offers(self, subject: Subject, at: list[datetime.datetime]) -> bool:
+    def offers(self, subject: Subject, at: list[datetime.datetime], department: str = "") -> bool:
         return (
-            subject.kind == "kind" and subject.code in self.kinds and hours_open_at(self.hours, at)
+            subject.kind == "kind"
+            and subject.code in self.kinds
+            and hours_open_at(self.hours, at, department)
         )
 
 
@@ -104,7 +106,7 @@ def coverage(
     at = instants(time, on=on, department=department, window=window)
     points = candidate_places(subject, at)
     for n, hypothesis in enumerate(hypotheses):
-        if hypothesis.offers(subject, at):
+        if hypothesis.offers(subject, at, department):
             points.append(
                 (
                     hypothesis.latitude,

@@ -33,6 +33,15 @@ def test_saturday_morning_is_the_coming_saturday_at_9_10_and_11(window):
     ]
 
 
+def test_an_overseas_department_is_read_on_its_own_clock(window):
+    found = instants("saturday_morning", on=MONDAY, department="974")  # UTC+4
+    assert [m.isoformat() for m in found] == [
+        "2025-10-11T05:00:00+00:00",
+        "2025-10-11T06:00:00+00:00",
+        "2025-10-11T07:00:00+00:00",
+    ]
+
+
 def test_school_holidays_are_the_department_zones_first_five_weekdays(window):
     found = instants("school_holidays", on=MONDAY, department="01")  # zone A
     assert sorted({m.date().isoformat() for m in found}) == [
