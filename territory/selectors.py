@@ -99,8 +99,10 @@ def coverage(
     """Coverage of the communes of a department (or region) for one condition.
 
     Queries: the calendar window (1), the candidate places (1), the communes (1, none when
-    `communes` is given). Hypothetical places offering the subject at that time count as
-    candidates too (the what-if). Raises ConditionError for a condition out of reach.
+    `communes` is given); for a profile or a typology, `open_places` also reads the window
+    once per sampled instant. None per commune or per place. Hypothetical places offering
+    the subject at that time count as candidates too (the what-if). Raises ConditionError
+    for a condition out of reach.
     """
     window = current_window()
     at = instants(time, on=on, department=department, window=window)

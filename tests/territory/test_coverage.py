@@ -142,8 +142,11 @@ def test_a_place_not_published_does_not_count(territory):
 def test_queries_do_not_grow_with_places_or_communes(territory, registry_admin, organisation):
     from .conftest import caf_place
 
+    epn = Subject("typology", "epn")
     with CaptureQueriesContext(connection) as small:
         run(time="saturday_morning")
+    with CaptureQueriesContext(connection) as small_typology:
+        run(epn, time="saturday_morning")
     for n in range(5):
         caf_place(
             registry_admin,
@@ -170,6 +173,10 @@ def test_queries_do_not_grow_with_places_or_communes(territory, registry_admin, 
         result = run(time="saturday_morning")
     assert len(result.rows) == 25
     assert len(large) == len(small) <= 3
+    # A profile or a typology reads the calendar window once more per sampled instant.
+    with CaptureQueriesContext(connection) as large_typology:
+        run(epn, time="saturday_morning")
+    assert len(large_typology) == len(small_typology) <= 3 + 3
 
 
 def test_the_grid_finds_the_true_nearest_point():
