@@ -39,6 +39,7 @@ from places.access import (
     require_registry_admin,
     staff_required,
 )
+from places.formtools import AriaMixin
 from places.models import Place
 from places.selectors import admin_organisations
 
@@ -59,20 +60,8 @@ ENCODINGS = (
 )
 
 
-class AccessibleForm(forms.Form):
+class AccessibleForm(AriaMixin, forms.Form):
     """aria-describedby (help text, errors) and aria-invalid on every widget."""
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
 class ImportForm(AccessibleForm):

@@ -23,9 +23,10 @@ from initiatives import actions, selectors
 from initiatives.models import Submission
 from initiatives.rendering import render_markdown
 from places import ratelimits
+from places.formtools import AriaMixin
 
 
-class SubmissionForm(forms.Form):
+class SubmissionForm(AriaMixin, forms.Form):
     """The fields of a project, from the model (initiatives.actions checks them again)."""
 
     def __init__(self, *args, **kwargs):
@@ -53,18 +54,6 @@ class SubmissionForm(forms.Form):
     @property
     def honeypot_filled(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
     def apply_errors(self, exc: ValidationError) -> None:
         items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]

@@ -22,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from economics import bookings, selectors
 from economics.models import SpaceRequest
 from places import ratelimits
+from places.formtools import AriaMixin
 from places.timezones import place_zone
 from scheduling.materialise import to_utc
 
 HONEYPOT = "homepage"
 
 
-class SpaceRequestForm(forms.Form):
+class SpaceRequestForm(AriaMixin, forms.Form):
     date = forms.DateField(
         label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -120,18 +121,6 @@ class SpaceRequestForm(forms.Form):
             field = self.FIELD_OF.get(key, key)
             for message in messages_:
                 self.add_error(field if field in self.fields else None, message)
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
 def _shared_space(pk: int):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from places import actions, ratelimits, selectors
+from places.formtools import AriaMixin
 from places.models import Place, Suggestion, Typology
 
 HONEYPOT = "homepage"
@@ -41,7 +42,7 @@ CORRECTION_FIELDS = (
 NEW_PLACE_FIELDS = (*CORRECTION_FIELDS, "typologies")
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(AriaMixin, forms.Form):
     """The place fields a resident may propose, then a message and an optional address."""
 
     place_fields: tuple[str, ...] = ()
@@ -104,18 +105,6 @@ class SuggestionForm(forms.Form):
                 continue
             data[name] = "" if value is None else value
         return data
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
     def apply_errors(self, exc: ValidationError) -> None:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}

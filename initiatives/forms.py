@@ -15,26 +15,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Call, Guide, Submission
+from places.formtools import AriaMixin
 from places.models import Typology
 from places.versioning import VersionField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class ActionForm(forms.Form):
+class ActionForm(AriaMixin, forms.Form):
     """aria attributes for help texts and errors; an action's errors back on the fields."""
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
     def apply_errors(self, exc: ValidationError) -> None:
         items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from places.formtools import AriaMixin
 from places.models import Organisation, Typology
 from places.versioning import VersionField
 from services import selectors
@@ -18,20 +19,8 @@ from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, Se
 from services.thematiques import DATA_INCLUSION_THEMATIQUES
 
 
-class ActionFormMixin:
+class ActionFormMixin(AriaMixin):
     """Adds aria attributes, and attaches an action's errors to fields or to the form."""
-
-    def add_aria(self) -> None:
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_helptext")
-            if self.is_bound and name in self.errors:
-                ids.append(f"{bound.auto_id}_errors")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
 
     def apply_errors(self, exc: ValidationError) -> None:
         items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
