@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Lookup, Q, QuerySet
+from django.db.models import F, FloatField, Func, Lookup, QuerySet
 from django.db.models import Value as V
 from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField
@@ -192,24 +192,31 @@ def matching(queryset: QuerySet, words: list[str]) -> QuerySet:
     return _sqlite_match(queryset, words)
 
 
-class _WordSimilar(Lookup):
-    """`word <% text`: pg_trgm word similarity of at least `pg_trgm.word_similarity_threshold`
-    (0.6 by default: "mediateque" finds "mediatheque"), answered by the trigram GIN index."""
+class _Regex(Lookup):
+    """`text ~ pattern` (POSIX regular expression), answered by the trigram GIN index."""
 
-    lookup_name = "lp_word_similar"
+    lookup_name = "lp_textsearch_regex"
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{rhs} <%% {lhs}", [*rhs_params, *lhs_params]
+        return f"{lhs} ~ {rhs}", [*lhs_params, *rhs_params]
+
+
+def one_typo_regex(word: str) -> str:
+    """One regular expression for `one_typo_patterns(word)`: their alternation.
+
+    Words are `[0-9a-z]` runs (`_clean`), so only the wildcard needs writing: `_` is `.`.
+    """
+    return "|".join(p.strip("%").replace("_", ".") for p in sorted(one_typo_patterns(word)))
 
 
 def close_spelling(queryset: QuerySet, words: list[str]) -> QuerySet:
     """Places whose text holds every word with a close spelling, annotated with `text_rank`.
 
     Both databases: one typo (a letter wrong, missing, extra, or two swapped) for words of
-    five letters or more; shorter words must appear as typed. PostgreSQL also accepts
-    words of trigram word similarity ≥ 0.6 (two typos in a long word) and ranks by it.
+    five letters or more; shorter words must appear as typed. PostgreSQL ranks them by
+    trigram word similarity.
     """
     words = _clean(words)
     if not words:
@@ -217,12 +224,13 @@ def close_spelling(queryset: QuerySet, words: list[str]) -> QuerySet:
     if connection.vendor == "postgresql":
         rank = None
         for word in words:
-            # One typo, as on SQLite, or a close word by trigram similarity (longer words
-            # with two typos): both answered by the trigram GIN index.
-            close = Q(_WordSimilar(F("search_text"), V(word)))
-            for pattern in _typo_patterns(word):
-                close |= Q(_Like(F("search_text"), V(pattern)))
-            queryset = queryset.filter(close)
+            # One typo, as on SQLite: the patterns as one regular expression, which the
+            # trigram GIN index answers in one scan (an OR of some thirty LIKE patterns
+            # made the planner read every row: 2 s at 100,000 places against 40 ms).
+            if len(word) < 5:
+                queryset = queryset.filter(_Like(F("search_text"), V(f"%{word}%")))
+            else:
+                queryset = queryset.filter(_Regex(F("search_text"), V(one_typo_regex(word))))
             similarity = Func(
                 V(word), F("search_text"), function="word_similarity", output_field=FloatField()
             )
