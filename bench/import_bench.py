@@ -6,9 +6,11 @@
 --once skips the second (all unchanged) run; --generated-only skips the four real files;
 --real fs|tl|cnfs|hub (repeatable) imports only those real files.
 
-Each import runs in a fresh database (migrated here). Prints rows/s and the process's peak
-RSS (resource.getrusage, KB on Linux) after each step; peak RSS only ever grows, so the
-figure after the generated file is the one that matters for the 500 MB budget.
+Each import runs in a fresh database (migrated here). Prints rows/s, the CPU seconds of
+this process (and, on PostgreSQL, of its server backend, read from /proc) for each run,
+and the process's peak RSS (resource.getrusage, KB on Linux) after each step; peak RSS
+only ever grows, so the figure after the generated file is the one that matters for the
+500 MB budget.
 """
 
 from __future__ import annotations
@@ -108,6 +110,25 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def server_cpu_s() -> float | None:
+    """CPU time of this connection's PostgreSQL backend (same machine), from /proc: the
+    server's share of the work, which cpu_s() does not see. None on SQLite or when the
+    backend's /proc entry cannot be read."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -122,23 +143,37 @@ def fresh_org() -> Organisation:
     return Organisation.objects.create(slug="bench", name="Bench", kind="city")
 
 
+def server_part(before: float | None, cpu: float, rows: int) -> str:
+    """The ", server CPU …" part for PostgreSQL: the backend's CPU since `before`, and rows per
+    CPU second of client and server together."""
+    if before is None:
+        return ""
+    server = server_cpu_s() - before
+    return (
+        f"; server CPU {server:.1f}s, {rows / (cpu + server):.0f} rows per CPU second "
+        f"client and server"
+    )
+
+
 def timed(fmt: str, path: Path, *, once: bool = False) -> None:
     org = fresh_org()
-    start, cpu = time.perf_counter(), cpu_s()
+    start, cpu, server = time.perf_counter(), cpu_s(), server_cpu_s()
     report = run_import(fmt=fmt, path=path, organisation=org)
     first, cpu = time.perf_counter() - start, cpu_s() - cpu
     line = (
         f"{path.name}: {report.rows} rows, created={report.created} queued={report.queued} "
         f"rejected={report.rejected}; first run {first:.1f}s ({report.rows / first:.0f} rows/s; "
-        f"CPU {cpu:.1f}s, {report.rows / cpu:.0f} rows per CPU second)"
+        f"CPU {cpu:.1f}s, {report.rows / cpu:.0f} rows per CPU second"
+        f"{server_part(server, cpu, report.rows)})"
     )
     if not once:
-        start = time.perf_counter()
+        start, cpu, server = time.perf_counter(), cpu_s(), server_cpu_s()
         again = run_import(fmt=fmt, path=path, organisation=org)
-        second = time.perf_counter() - start
+        second, cpu = time.perf_counter() - start, cpu_s() - cpu
         line += (
             f", second run {second:.1f}s ({again.rows / second:.0f} rows/s, unchanged="
-            f"{again.unchanged})"
+            f"{again.unchanged}; CPU {cpu:.1f}s, {again.rows / cpu:.0f} rows per CPU second"
+            f"{server_part(server, cpu, again.rows)})"
         )
     print(f"{line}; peak RSS so far {peak_mb():.0f} MB", flush=True)
 
