@@ -186,25 +186,79 @@ def offer_create(
     return offer
 
 
-def _check_new_offer(place: Place, data: Mapping[str, Any]) -> ServiceOffer:
-    """The checks offer_create makes before writing, for one offer of offers_create_many."""
-    _check_fields(data, OFFER_FIELDS)
-    _check_place_takes_offers(place)
-    values = dict(data)
+def _check_offer_refs(data: Mapping[str, Any]) -> None:
     for field, model, message in (
         ("kind", ServiceKind, _("Unknown service kind: %(value)s.")),
         ("provider", Provider, _("Unknown provider: %(value)s.")),
     ):
         # Instances only: resolving slugs one by one would cost a query per offer.
-        if not isinstance(values.get(field), model) or values[field].pk is None:
-            raise ValidationError({field: message % {"value": values.get(field)}})
-    offer = ServiceOffer(place=place, **values)
+        if not isinstance(data.get(field), model) or data[field].pk is None:
+            raise ValidationError({field: message % {"value": data.get(field)}})
+
+
+def _check_new_offer(place: Place, data: Mapping[str, Any]) -> ServiceOffer:
+    """The checks offer_create makes before writing, for one offer of offers_create_many."""
+    _check_fields(data, OFFER_FIELDS)
+    _check_place_takes_offers(place)
+    return _check_offer_terms(place, data)
+
+
+def _check_offer_terms(place: Place, data: Mapping[str, Any]) -> ServiceOffer:
+    """The checks of a new offer that do not depend on its place."""
+    _check_offer_refs(data)
+    offer = ServiceOffer(place=place, **data)
     # The foreign keys are saved instances (checked above) and the uniqueness constraint
     # is checked for the whole batch at once by the caller: a query per offer otherwise.
     offer.full_clean(
         exclude=["place", "kind", "provider"], validate_unique=False, validate_constraints=False
     )
     return offer
+
+
+# The fields of a new offer that full_clean may set (everything but the place and keys).
+_TERMS = [
+    f.attname
+    for f in ServiceOffer._meta.concrete_fields
+    if not f.primary_key and f.name not in ("place", "kind", "provider")
+]
+
+
+def _terms_key(data: Mapping[str, Any]) -> tuple | None:
+    """What the checks of a new offer depend on besides its place: its kind, provider and
+    terms (None when a value cannot be compared, and the offer is checked alone)."""
+    try:
+        key = tuple(
+            sorted(
+                (k, v.pk if k in ("kind", "provider") else tuple(v) if isinstance(v, list) else v)
+                for k, v in data.items()
+            )
+        )
+        hash(key)
+    except (AttributeError, TypeError):
+        return None
+    return key
+
+
+class _CheckedTerms:
+    """One kind, provider and terms checked once for a batch: the cleaned offer they give
+    (a template for the others) and its history entry, or why they were refused."""
+
+    def __init__(self, place: Place, data: Mapping[str, Any]):
+        self.error: ValidationError | None = None
+        try:
+            self.template = _check_offer_terms(place, data)
+        except ValidationError as exc:
+            self.error = exc
+            return
+        self.values = {name: getattr(self.template, name) for name in _TERMS}
+        self.changes = diff(None, _offer_snapshot(self.template))
+
+    def offer(self, place: Place) -> ServiceOffer:
+        """The offer of these terms at `place`, as full_clean left the template."""
+        values = {k: list(v) if isinstance(v, list) else v for k, v in self.values.items()}
+        return ServiceOffer(
+            place=place, kind=self.template.kind, provider=self.template.provider, **values
+        )
 
 
 @transaction.atomic
@@ -221,41 +275,64 @@ def offers_create_many(
     `items`: why it was refused}). History is written with bulk_create, which sends no
     post_save: `places.history.record_many` sends `changes_recorded` in its stead, which
     the api app's webhooks hear as they hear each offer_create.
+
+    The checks and the history of one kind, provider and terms do not depend on the
+    place (but for an archived one): items that repeat them (the same services at every
+    place of a file) are checked and snapshotted once.
     """
     refused: dict[int, list[str]] = {}
-    checked: list[ServiceOffer] = []
+    checked: list[tuple[ServiceOffer, dict] | None] = []
+    terms: dict[tuple, _CheckedTerms] = {}
     for index, (place, data) in enumerate(items):
+        key = _terms_key(data)
         try:
-            checked.append(_check_new_offer(place, data))
+            if key is None or set(data) - set(OFFER_FIELDS):
+                offer = _check_new_offer(place, data)
+                checked.append((offer, diff(None, _offer_snapshot(offer))))
+                continue
+            # In _check_new_offer's order: the place's check, then the terms'.
+            _check_place_takes_offers(place)
+            found = terms.get(key)
+            if found is None:
+                found = terms[key] = _CheckedTerms(place, data)
+                if found.error is None:
+                    checked.append((found.template, found.changes))
+                    continue
+            if found.error is not None:
+                raise found.error
+            checked.append((found.offer(place), found.changes))
         except ValidationError as exc:
             refused[index] = exc.messages
             checked.append(None)
-    place_ids = {o.place_id for o in checked if o is not None}
+    place_ids = {item[0].place_id for item in checked if item is not None}
     live = set(
         ServiceOffer.objects.filter(place_id__in=place_ids)
         .exclude(status=ServiceOffer.Status.ENDED)
         .values_list("place_id", "kind_id", "provider_id")
     )
-    offers = []
-    for index, offer in enumerate(checked):
-        if offer is None:
+    offers, snapshots = [], []
+    for index, item in enumerate(checked):
+        if item is None:
             continue
+        offer, changes = item
         key = (offer.place_id, offer.kind_id, offer.provider_id)
         if key in live:
             refused[index] = [_("This provider already offers this service at this place.")]
             continue
         live.add(key)
         offers.append(offer)
+        snapshots.append(changes)
     ServiceOffer.objects.bulk_create(offers)
     changes = record_many(
         _offer_entry(
             offer,
             action=ChangeRecord.Action.CREATE,
-            changes=diff(None, _offer_snapshot(offer)),
+            # Each record its own copy: receivers may add to theirs.
+            changes={k: list(v) for k, v in made.items()},
             user=user,
             source=source,
         )
-        for offer in offers
+        for offer, made in zip(offers, snapshots, strict=True)
     )
     for offer, entry in zip(offers, changes, strict=True):
         offer_changed.send(sender=ServiceOffer, offer=offer, action="create", changes=entry.changes)
