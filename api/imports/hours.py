@@ -160,7 +160,15 @@ def keep_hours_text(place: Place, text: str, *, source: str, problem: str) -> bo
     return True
 
 
-def _apply_hours(place: Place, osm: str, *, user, source: str, origin: str = "") -> bool:
+def _apply_hours(
+    place: Place,
+    osm: str,
+    *,
+    user,
+    source: str,
+    origin: str = "",
+    current: tuple[str | None, str | None, str | None] | None = None,
+) -> bool:
     """Give `place` the opening hours `osm` (an OSM opening_hours string) through
     scheduling.actions.schedule_set_osm; False, and no write, when its schedule was already
     made from this very string (so a re-import bumps no version and rebuilds nothing).

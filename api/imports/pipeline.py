@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Min, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -39,8 +40,9 @@ from places.actions import (
     places_create_many,
     places_publish_many,
 )
-from places.geo import haversine_km, in_bounding_box
+from places.geo import bounding_box, haversine_km, in_bounding_box
 from places.models import (
+    PROFILE_MODELS,
     ExternalId,
     Network,
     Organisation,
@@ -153,6 +155,7 @@ class Importer:
         self._providers: dict[str, Provider] | None = None
         self._own_provider: Provider | None = None
         self._report: Report | None = None
+        self._lookups: _Lookups | None = None
 
     # --- the run --------------------------------------------------------------------
 
@@ -161,14 +164,22 @@ class Importer:
         for batch in _batches(enumerate(rows, start=1), self.batch_size):
             # One transaction per batch: a crash loses at most one batch, never half a row.
             with transaction.atomic():
-                for number, raw in batch:
-                    self.process(number, raw, convert, report)
-                self.flush(report)
+                # Rows are read first, so that what reconciling them reads from the
+                # registry is read for the whole batch at once (_Lookups).
+                read = [(number, _read(convert, raw, number)) for number, raw in batch]
+                self._lookups = _Lookups(self, [r for _n, r in read if isinstance(r, Record)])
+                try:
+                    for number, record in read:
+                        self.process(number, record, None, report)
+                    self.flush(report)
+                finally:
+                    self._lookups = None
 
     def process(self, number: int, raw: Any, convert, report: Report) -> None:
-        try:
-            record = convert(raw, number)
-        except RowRejected as exc:
+        """One row: `raw` as the file gives it, or already read (`convert` None)."""
+        record = raw if convert is None else _read(convert, raw, number)
+        if isinstance(record, RowRejected):
+            exc = record
             report.rejected += 1
             report.rejections.append(
                 Issue(number, exc.external_id, exc.code, exc.field, exc.message, exc.line)
@@ -223,11 +234,15 @@ class Importer:
 
     def apply(self, record: Record, networks: list[Network]) -> str:
         """Write one record; returns the report counter to increase."""
-        known = (
-            ExternalId.objects.select_related("place")
-            .filter(source=record.source, external_id=record.external_id)
-            .first()
-        )
+        lookups = self._lookups
+        if lookups is not None:
+            known = lookups.known.get((record.source, record.external_id))
+        else:
+            known = (
+                ExternalId.objects.select_related("place")
+                .filter(source=record.source, external_id=record.external_id)
+                .first()
+            )
         if known:
             place = known.place
             if place.organisation_id != self.organisation.pk:
@@ -239,7 +254,10 @@ class Importer:
                 )
             # The source whose row created the place owns its values; later sources that
             # matched it only fill blanks, so two files never undo each other on re-import.
-            owner = not ExternalId.objects.filter(place_id=place.pk, pk__lt=known.pk).exists()
+            if lookups is not None:
+                owner = lookups.first_external_id.get(place.pk) == known.pk
+            else:
+                owner = not ExternalId.objects.filter(place_id=place.pk, pk__lt=known.pk).exists()
             changed = self.update(place, record, networks, owner=owner)
             if owner and (record.hours or record.hours_text):
                 self.apply_hours(place, record)
@@ -248,11 +266,14 @@ class Importer:
             changed |= self.complete(place, record)
             return "updated" if changed else "unchanged"
 
-        queued = PossibleDuplicate.objects.filter(
-            source=record.source,
-            external_id=record.external_id,
-            status=PossibleDuplicate.Status.OPEN,
-        ).first()
+        if lookups is not None:
+            queued = lookups.queued.get((record.source, record.external_id))
+        else:
+            queued = PossibleDuplicate.objects.filter(
+                source=record.source,
+                external_id=record.external_id,
+                status=PossibleDuplicate.Status.OPEN,
+            ).first()
         if queued:
             candidate = self.candidate(record)
             if queued.candidate == candidate:
@@ -300,9 +321,17 @@ class Importer:
             return distance_m(lat, lon, place.latitude, place.longitude)
 
         siret = record.data.get("legal_id")
+        lookups = self._lookups
+        if lookups is not None:
+            lookups.refresh(record)
         if siret:
             sure, doubtful = [], []
-            for place in Place.objects.filter(organisation=self.organisation, legal_id=siret)[:200]:
+            same_siret = lookups.siret.get(siret) if lookups is not None else None
+            if same_siret is None:
+                same_siret = Place.objects.filter(organisation=self.organisation, legal_id=siret)[
+                    :200
+                ]
+            for place in same_siret:
                 metres = away(place)
                 if metres is not None and metres > NEARBY_METRES:
                     # An organisation's SIRET reused for its sites in other towns.
@@ -330,10 +359,16 @@ class Importer:
         if lat is None:
             return None
         nearby = []
-        candidates = Place.objects.filter(organisation=self.organisation)
-        for place in in_bounding_box(candidates, lat, lon, NEARBY_METRES / 1000).filter(
-            search_text__startswith=name
-        ):
+        if lookups is not None:
+            named = lookups.named.get(lookups.position.get(id(record)), [])
+        else:
+            named = in_bounding_box(
+                Place.objects.filter(organisation=self.organisation),
+                lat,
+                lon,
+                NEARBY_METRES / 1000,
+            ).filter(search_text__startswith=name)
+        for place in named:
             if normalize_text(place.name) == name:
                 nearby.append((away(place), place.pk, place))
         if not nearby:
@@ -356,16 +391,20 @@ class Importer:
     # --- writes ---------------------------------------------------------------------
 
     def create(self, record: Record, networks: list[Network]) -> Place:
+        slug = self.free_slug(record.data["name"])
         place = place_create(
             user=self.user,
             organisation=self.organisation,
-            data={**record.data, "slug": free_slug(record.data["name"])},
+            data={**record.data, "slug": slug},
             typologies=record.typologies,
             networks=networks,
             profiles=record.profiles or None,
             status=Place.Status.DRAFT,
             source=self.history_source,
         )
+        self.slug_taken(slug)
+        if self._lookups is not None:
+            self._lookups.stale = True  # a later row of the batch may match it
         self.attach(place, record)
         if self.status == Place.Status.PUBLISHED:
             place_publish(
@@ -375,6 +414,34 @@ class Importer:
             self.apply_hours(place, record)
         self.complete(place, record)
         return place
+
+    def take(self, kind: str, pk: int):
+        """What the batch's lookups read of place `pk` (`kind`: places, hours, offers,
+        kept_values), once: the first row to use it reads what the registry held when
+        the batch began, which no row had written yet; any later use reads it again
+        (_MISSING), since that row may have written it."""
+        if self._lookups is None:
+            return _MISSING
+        return getattr(self._lookups, kind).pop(pk, _MISSING)
+
+    def current_hours(self, place: Place) -> tuple[str | None, str | None, str | None]:
+        cached = self.take("hours", place.pk)
+        return current_hours(place) if cached is _MISSING else cached
+
+    def free_slug(self, name: str) -> str:
+        """free_slug, from the slugs the batch's lookups read when they cover this name."""
+        base = slug_base(name)
+        lookups = self._lookups
+        if lookups is None or base not in lookups.slug_bases:
+            return free_slug(name, also_taken=self._pending_slugs)
+        candidate, n = base, 2
+        while candidate in lookups.slugs_taken:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    def slug_taken(self, slug: str) -> None:
+        if self._lookups is not None:
+            self._lookups.slugs_taken.add(slug)
 
     def pending_conflict(self, record: Record) -> bool:
         if record.data.get("legal_id") in self._pending_sirets:
@@ -388,10 +455,7 @@ class Importer:
             self._typologies = {t.code: t for t in Typology.objects.all()}
         new = place_prepare(
             organisation=self.organisation,
-            data={
-                **record.data,
-                "slug": free_slug(record.data["name"], also_taken=self._pending_slugs),
-            },
+            data={**record.data, "slug": self.free_slug(record.data["name"])},
             typologies=record.typologies,
             networks=networks,
             profiles=record.profiles or None,
@@ -400,6 +464,7 @@ class Importer:
             in_bulk=True,
         )
         self._pending_slugs.add(new.place.slug)
+        self.slug_taken(new.place.slug)
         self._pending.append((new, record))
         self._pending_names.setdefault(normalize_text(record.data["name"]), []).append(record)
         if record.data.get("legal_id"):
@@ -411,6 +476,8 @@ class Importer:
         (offers_create_many) and hours (schedules_set_osm_many)."""
         if not self._pending:
             return
+        if self._lookups is not None:
+            self._lookups.stale = True  # new places a later row of the batch may match
         pending, self._pending = self._pending, []
         self._pending_names.clear()
         self._pending_sirets.clear()
@@ -448,8 +515,11 @@ class Importer:
 
     def update(self, place: Place, record: Record, networks: list[Network], *, owner: bool) -> bool:
         """Bring `place` in line with the record; False (and no write) when it already is."""
+        cached = self.take("places", place.pk)
         place = (
-            Place.objects.select_related("mediation")
+            cached
+            if cached is not _MISSING
+            else Place.objects.select_related("mediation")
             .prefetch_related("typologies", "networks")
             .get(pk=place.pk)
         )
@@ -482,6 +552,8 @@ class Importer:
                 profiles[name] = wanted
         if not (data or set(typologies) != codes or set(all_networks) != slugs or profiles):
             return False
+        if self._lookups is not None:
+            self._lookups.stale = True  # a later row of the batch may match it otherwise
         place_update(
             place=place,
             user=self.user,
@@ -538,11 +610,20 @@ class Importer:
         if self._kinds is None:
             self._kinds = {k.slug: k for k in ServiceKind.objects.all()}
             self._providers = {p.slug: p for p in Provider.objects.all()}
-        live = set(
-            ServiceOffer.objects.filter(place_id__in=[p.pk for p, _r in pairs])
-            .exclude(status=ServiceOffer.Status.ENDED)
-            .values_list("place_id", "kind_id", "provider_id")
-        )
+        live: set[tuple[int, int, int]] = set()
+        unread = []
+        for place, _r in pairs:
+            cached = self.take("offers", place.pk)
+            if cached is _MISSING:
+                unread.append(place.pk)
+            else:
+                live |= cached
+        if unread:
+            live |= set(
+                ServiceOffer.objects.filter(place_id__in=unread)
+                .exclude(status=ServiceOffer.Status.ENDED)
+                .values_list("place_id", "kind_id", "provider_id")
+            )
         items: list[tuple[Place, dict]] = []
         owners: list[tuple[Record, dict]] = []
         for place, record in pairs:
@@ -603,11 +684,20 @@ class Importer:
         pairs = [(p, r) for p, r in pairs if r.unmapped]
         if not pairs:
             return 0
-        kept = set(
-            ImportedValue.objects.filter(place_id__in=[p.pk for p, _r in pairs]).values_list(
-                "place_id", "source", "field", "value"
+        kept: set[tuple[int, str, str, str]] = set()
+        unread = []
+        for place, _r in pairs:
+            cached = self.take("kept_values", place.pk)
+            if cached is _MISSING:
+                unread.append(place.pk)
+            else:
+                kept |= cached
+        if unread:
+            kept |= set(
+                ImportedValue.objects.filter(place_id__in=unread).values_list(
+                    "place_id", "source", "field", "value"
+                )
             )
-        )
         rows = []
         for place, record in pairs:
             for field_name, value in record.unmapped:
@@ -673,7 +763,7 @@ class Importer:
         mine = record.hours or record.hours_text
         if not mine:
             return False
-        scheduled, kept, _problem = current_hours(place)
+        scheduled, kept, _problem = self.current_hours(place)
         if scheduled is None and kept is None:
             self.apply_hours(place, record)
             record.warnings.append(
@@ -772,6 +862,7 @@ class Importer:
                 user=self.user,
                 source=self.history_source,
                 origin=record.source,
+                current=self.current_hours(place),
             )
         except ValidationError as exc:
             self.hours_refused(record, " ".join(exc.messages))
@@ -806,15 +897,192 @@ def _slugs_from(model, base: str) -> set[str]:
     return set(rows.values_list("slug", flat=True))
 
 
+def slug_base(name: str) -> str:
+    return slugify(name)[:110] or "lieu"
+
+
+def _slugs_from_many(model, bases: list[str]) -> set[str]:
+    """_slugs_from for many bases: the slugs starting with any of them, a query per 100."""
+    found: set[str] = set()
+    for index in range(0, len(bases), 100):
+        condition = Q()
+        for base in bases[index : index + 100]:
+            if connection.vendor == "sqlite":
+                condition |= Q(slug__gte=base, slug__lt=base + "\x7f")
+            else:
+                condition |= Q(slug__startswith=base)
+        found.update(model.objects.filter(condition).values_list("slug", flat=True))
+    return found
+
+
 def free_slug(name: str, also_taken: set[str] = frozenset()) -> str:
     """A slug no place or old link uses, found in two queries even for common names."""
-    base = slugify(name)[:110] or "lieu"
+    base = slug_base(name)
     taken = {s for s in also_taken if s.startswith(base)}
     taken |= _slugs_from(Place, base) | _slugs_from(PlaceSlugAlias, base)
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+_MISSING = object()  # not read by the batch's lookups (Importer.take)
+
+
+def _read(convert, raw: Any, number: int) -> Record | RowRejected:
+    try:
+        return convert(raw, number)
+    except RowRejected as exc:
+        return exc
+
+
+# Each record's candidates for a match by name: the places of the organisation in the
+# 1 km box around it whose search text starts with its normalised name (what
+# Importer.match asks row by row), for many records in one statement through the
+# coordinates' index. substr(), not LIKE: names may hold % or _.
+_NAMED_NEARBY_SQL = """
+WITH v(n, prefix, lat0, lat1, lon0, lon1) AS (VALUES {values})
+SELECT v.n, p.id FROM v JOIN {place} p
+  ON p.latitude >= v.lat0 AND p.latitude <= v.lat1
+ AND (v.lon0 IS NULL OR (p.longitude >= v.lon0 AND p.longitude <= v.lon1))
+WHERE p.organisation_id = %s AND substr(p.search_text, 1, length(v.prefix)) = v.prefix
+"""
+_NAMED_NEARBY_ROW = (
+    "(CAST(%s AS INTEGER), CAST(%s AS TEXT), CAST(%s AS NUMERIC), CAST(%s AS NUMERIC), "
+    "CAST(%s AS NUMERIC), CAST(%s AS NUMERIC))"
+)
+
+
+class _Lookups:
+    """What reconciling a batch of records reads from the registry, read for the whole
+    batch in a few queries instead of several per row (Importer.apply and match).
+
+    Identifiers and queued duplicates change during the batch only for the row that
+    owns them. The places a record may match by SIRET or by name can change when the
+    batch writes places (a flush in mid-batch, a matched place updated): `stale` is then
+    set, and the next match reads them again for the rest of the batch. The slugs taken
+    by places whose slug starts like one of the batch's names are read too; the slugs
+    the batch gives are added as it goes.
+    """
+
+    def __init__(self, importer: Importer, records: list[Record]):
+        self.importer = importer
+        self.records = records
+        self.position = {id(r): i for i, r in enumerate(records)}
+        ids: dict[str, list[str]] = {}
+        for record in records:
+            ids.setdefault(record.source, []).append(record.external_id)
+        self.known: dict[tuple[str, str], ExternalId] = {}
+        self.queued: dict[tuple[str, str], PossibleDuplicate] = {}
+        for source, external_ids in ids.items():
+            for external in ExternalId.objects.select_related("place").filter(
+                source=source, external_id__in=external_ids
+            ):
+                self.known[(external.source, external.external_id)] = external
+            queued = PossibleDuplicate.objects.filter(
+                source=source,
+                external_id__in=external_ids,
+                status=PossibleDuplicate.Status.OPEN,
+            )
+            # The first by the order .first() would take.
+            for duplicate in queued if queued.ordered else queued.order_by("pk"):
+                self.queued.setdefault((duplicate.source, duplicate.external_id), duplicate)
+        self.read_known_places([e.place_id for e in self.known.values()])
+        self.first_external_id = dict(
+            ExternalId.objects.filter(place_id__in={e.place_id for e in self.known.values()})
+            .values("place_id")
+            .annotate(first=Min("pk"))
+            .values_list("place_id", "first")
+        )
+        self.slug_bases = {slug_base(r.data["name"]) for r in records}
+        bases = sorted(self.slug_bases)
+        self.slugs_taken = _slugs_from_many(Place, bases) | _slugs_from_many(PlaceSlugAlias, bases)
+        self.stale = False
+        self.siret: dict[str, list[Place]] = {}
+        self.named: dict[int, list[Place]] = {}
+        self.read_places(records)
+
+    def read_known_places(self, ids: list[int]) -> None:
+        """What the rows of already imported places read of them (Importer.update,
+        current_hours, add_offers, keep_unmapped), for all of them at once."""
+        self.places: dict[int, Place] = {}
+        self.hours: dict[int, tuple[str | None, str | None, str | None]] = {}
+        self.offers: dict[int, set[tuple[int, int, int]]] = {}
+        self.kept_values: dict[int, set[tuple[int, str, str, str]]] = {}
+        if not ids:
+            return
+        self.places = (
+            Place.objects.select_related(*PROFILE_MODELS)
+            .prefetch_related("typologies", "networks")
+            .in_bulk(ids)
+        )
+        hours = (
+            "schedule__osm_source",
+            "imported_hours_text__text",
+            "imported_hours_text__problem",
+        )
+        for pk, *values in Place.objects.filter(pk__in=ids).values_list("pk", *hours):
+            self.hours.setdefault(pk, tuple(values))
+        self.offers = {pk: set() for pk in self.places}
+        for key in (
+            ServiceOffer.objects.filter(place_id__in=ids)
+            .exclude(status=ServiceOffer.Status.ENDED)
+            .values_list("place_id", "kind_id", "provider_id")
+        ):
+            self.offers[key[0]].add(key)
+        self.kept_values = {pk: set() for pk in self.places}
+        for key in ImportedValue.objects.filter(place_id__in=ids).values_list(
+            "place_id", "source", "field", "value"
+        ):
+            self.kept_values[key[0]].add(key)
+
+    def refresh(self, record: Record) -> None:
+        """Read the candidates again, for this record and the ones after it, if the
+        batch wrote places since they were read."""
+        if self.stale:
+            self.stale = False
+            self.read_places(self.records[self.position.get(id(record), 0) :])
+
+    def read_places(self, records: list[Record]) -> None:
+        organisation = self.importer.organisation
+        sirets = {r.data["legal_id"] for r in records if r.data.get("legal_id")}
+        self.siret = {}
+        for place in Place.objects.filter(organisation=organisation, legal_id__in=sirets):
+            self.siret.setdefault(place.legal_id, []).append(place)
+        for siret, places in list(self.siret.items()):
+            if len(places) >= 200:
+                del self.siret[siret]  # Importer.match reads its first 200 itself
+        for siret in sirets:
+            self.siret.setdefault(siret, [])
+        located = [r for r in records if r.data.get("latitude") is not None]
+        matches: dict[int, list[int]] = {}
+        for index in range(0, len(located), 200):
+            chunk = located[index : index + 200]
+            params: list[Any] = []
+            for record in chunk:
+                min_lat, max_lat, min_lon, max_lon = bounding_box(
+                    float(record.data["latitude"]),
+                    float(record.data["longitude"]),
+                    NEARBY_METRES / 1000,
+                )
+                params += [
+                    self.position[id(record)],
+                    normalize_text(record.data["name"]),
+                    min_lat,
+                    max_lat,
+                    min_lon,
+                    max_lon,
+                ]
+            sql = _NAMED_NEARBY_SQL.format(
+                values=", ".join([_NAMED_NEARBY_ROW] * len(chunk)),
+                place=connection.ops.quote_name(Place._meta.db_table),
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*params, organisation.pk])
+                for key, place_id in cursor.fetchall():
+                    matches.setdefault(key, []).append(place_id)
+        found = Place.objects.in_bulk({pk for ids in matches.values() for pk in ids})
+        self.named = {key: [found[pk] for pk in ids if pk in found] for key, ids in matches.items()}
 
 
 def run_import(
