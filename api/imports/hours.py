@@ -175,9 +175,10 @@ def _apply_hours(
 
     When the scheduling app refuses the string (school holidays or Alsace-Moselle public
     holidays it cannot evaluate exactly), the text is kept verbatim for `origin` (the
-    ExternalId source) and the ValidationError is raised again for the report.
+    ExternalId source) and the ValidationError is raised again for the report. `current`
+    is what current_hours(place) answers, when the caller read it already.
     """
-    scheduled, kept, problem = current_hours(place)
+    scheduled, kept, problem = current if current is not None else current_hours(place)
     if scheduled == osm:
         if kept is not None:
             ImportedHoursText.objects.filter(place_id=place.pk).delete()

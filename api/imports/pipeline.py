@@ -645,6 +645,8 @@ class Importer:
                     continue  # already offered: an earlier run or another source
                 items.append((place, {"kind": kind, "provider": provider, **data}))
                 owners.append((record, spec))
+        if not items:
+            return 0  # all offered already: a place matched again by an unchanged file
         if self.one_by_one:
             offers, refused = [], {}
             for index, (place, data) in enumerate(items):
