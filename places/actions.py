@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from places import emails
 from places.filter_choices import forget_filter_choices
 from places.history import _plain, change, diff, record, record_many, snapshot, store
+from places.inserts import insert_many
 from places.models import (
     PROFILE_MODELS,
     BouncedAddress,
@@ -399,18 +400,19 @@ def places_create_many(*, user, items: Sequence[NewPlace], source: str = "staff"
         )
     for place in places:
         place.refresh_derived_fields()  # what save() does; bulk_create skips save()
-    Place.objects.bulk_create(places)
+    insert_many(Place, places)
     for through, attribute, key in (
         (Place.typologies.through, "typologies", "typology_id"),
         (Place.networks.through, "networks", "network_id"),
         (Place.managers.through, "managers", "user_id"),
     ):
-        through.objects.bulk_create(
+        insert_many(
+            through,
             [
                 through(place_id=new.place.pk, **{key: other.pk})
                 for new in items
                 for other in getattr(new, attribute)
-            ]
+            ],
         )
     for name, model in PROFILE_MODELS.items():
         profiles = []
@@ -418,7 +420,7 @@ def places_create_many(*, user, items: Sequence[NewPlace], source: str = "staff"
             if name in new.profiles:
                 new.profiles[name].place = new.place
                 profiles.append(new.profiles[name])
-        model.objects.bulk_create(profiles)
+        insert_many(model, profiles)
     record_many(
         entry for new in items for entry in _creation_entries(new, user=user, source=source)
     )
@@ -473,7 +475,7 @@ def external_ids_add_many(
     externals = [_new_external_id(*item) for item in items]
     try:
         with transaction.atomic():
-            ExternalId.objects.bulk_create(externals)
+            insert_many(ExternalId, externals)
     except IntegrityError:
         raise ValidationError(
             {"external_id": _("One of these identifiers already names a place.")}

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models
 
+from places.inserts import insert_many
 from places.models import ChangeRecord, Place
 from places.signals import changes_recorded
 
@@ -117,6 +118,6 @@ def record_many(entries: Iterable[ChangeRecord | None]) -> list[ChangeRecord]:
     which stands in for the post_save each `record` sends (bulk_create sends none)."""
     rows = [e for e in entries if e is not None]
     if rows:
-        ChangeRecord.objects.bulk_create(rows)
+        insert_many(ChangeRecord, rows)
         changes_recorded.send(sender=ChangeRecord, changes=rows)
     return rows

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from places.history import change, diff, record, record_many, snapshot, store
+from places.inserts import insert_many
 from places.models import ChangeRecord, Place
 from places.timezones import is_overseas, place_zone
 from places.versioning import StaleRecord, check_version
@@ -358,7 +359,7 @@ def schedules_set_osm_many(
             refused[index] = exc.messages
             continue
         fresh.append((schedule, place))
-    Schedule.objects.bulk_create([s for s, _p in fresh])
+    insert_many(Schedule, [s for s, _p in fresh])
     if fresh:
         rebuild_places_calendar([p.pk for _s, p in fresh])
     written = [s for s, _p in fresh]

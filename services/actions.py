@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from places.history import change, diff, record, record_many, snapshot, store
+from places.inserts import insert_many
 from places.models import ChangeRecord, Place
 from places.versioning import StaleRecord, check_version, last_records
 from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
@@ -322,7 +323,7 @@ def offers_create_many(
         live.add(key)
         offers.append(offer)
         snapshots.append(changes)
-    ServiceOffer.objects.bulk_create(offers)
+    insert_many(ServiceOffer, offers)
     changes = record_many(
         _offer_entry(
             offer,
