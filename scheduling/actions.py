@@ -325,6 +325,7 @@ def schedules_set_osm_many(
     item leaves nothing behind.
     """
     readings: dict[tuple[str, str], Any] = {}
+    verdicts: dict[tuple[str, str], list[str] | None] = {}
     refused: dict[int, list[str]] = {}
     fresh: list[tuple[Schedule, Place]] = []
     one_by_one: list[tuple[int, Place, str]] = []
@@ -352,11 +353,19 @@ def schedules_set_osm_many(
             continue
         schedule = Schedule(place=place, holiday_zone="", version=1)
         _set_osm_fields(schedule, text, imported, rules)
-        try:
-            # What _save_and_rebuild checks; the zone check concerns seasonal rules only.
-            schedule.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            refused[index] = exc.messages
+        if key not in verdicts:
+            try:
+                # What _save_and_rebuild checks; the zone check concerns seasonal rules
+                # only. The fields come from the reading alone, so one check per reading;
+                # the place is a saved instance (a query per place otherwise).
+                schedule.full_clean(
+                    exclude=["place"], validate_unique=False, validate_constraints=False
+                )
+                verdicts[key] = None
+            except ValidationError as exc:
+                verdicts[key] = exc.messages
+        if verdicts[key] is not None:
+            refused[index] = verdicts[key]
             continue
         fresh.append((schedule, place))
     insert_many(Schedule, [s for s, _p in fresh])

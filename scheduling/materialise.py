@@ -374,24 +374,45 @@ def _schedules_of(place_ids, exceptions_from: datetime.date) -> tuple[list, dict
     return schedules, exceptions
 
 
+def _evaluation_key(schedule: Schedule, place, tz_name: str) -> tuple:
+    """Everything interval_tuples reads of a schedule without exceptions and its place
+    (ruleset_for: rules or OSM text, holidays, department, school zone; the time zone)."""
+    return (
+        schedule.mode,
+        json.dumps(schedule.rules, sort_keys=True),
+        schedule.public_holidays,
+        tuple(schedule.holiday_times or ()),
+        schedule.osm_source if schedule.mode == Schedule.Mode.OSM else "",
+        department_of(place),
+        school_zone(place, schedule.holiday_zone),
+        tz_name,
+    )
+
+
 def _rebuild_places(place_ids: list[int], window: CalendarWindow) -> int:
     # A day earlier: places west of the site's zone start their days on the eve.
     schedules, exceptions = _schedules_of(place_ids, window.start - DAY)
     rows: list[Row] = []
     spans: dict[str, tuple[datetime.date, datetime.date]] = {}
+    # Schedules that read the same (same rules or text, holidays, zone and time zone, no
+    # exceptions) give the same rows but for their owner: each is evaluated once.
+    evaluated: dict[tuple, list[tuple]] = {}
     for schedule in schedules:
         place = schedule.owner_place
         tz_name = place_zone_name(place)
         span = spans.get(tz_name)
         if span is None:
             span = spans[tz_name] = place_days(window.start, window.build_end, tz_name)
-        rows += interval_tuples(
-            schedule,
-            span[0],
-            span[1],
-            place=place,
-            exceptions=exceptions.get(schedule.pk, []),
-        )
+        own = exceptions.get(schedule.pk, [])
+        key = None if own else _evaluation_key(schedule, place, tz_name)
+        if key is not None and key in evaluated:
+            place_id, offer_id = place.pk, schedule.offer_id
+            rows += [(place_id, offer_id, *rest) for rest in evaluated[key]]
+            continue
+        made = interval_tuples(schedule, span[0], span[1], place=place, exceptions=own)
+        if key is not None:
+            evaluated[key] = [row[2:] for row in made]
+        rows += made
     OpeningInterval.objects.filter(place_id__in=place_ids).delete()
     _insert_rows(rows)
     return len(rows)

@@ -330,3 +330,34 @@ def test_rebuild_calendar_sweeps_rows_of_deleted_places_and_offers(scheduled, st
     offer_pk = offer.pk
     offer.delete()
     assert not OpeningInterval.objects.filter(offer_id=offer_pk).exists()
+
+
+def test_places_sharing_hours_get_the_rows_each_would_get_alone(window, staff, lyon, metz):
+    """rebuild_places evaluates each distinct schedule once and gives its rows to every
+    place that reads the same: same rows as rebuilt place by place, and a place whose
+    department has holidays of its own (Metz: Good Friday, 26 December) or whose
+    schedule has an exception gets its own."""
+    from scheduling.materialise import current_window, rebuild_places
+    from tests.factories import PlaceFactory
+
+    lyon_too = PlaceFactory(name="Mairie", postcode="69007", insee_code="69387")
+    excepted = PlaceFactory(name="Musée", postcode="69002", insee_code="69382")
+    places = [lyon, lyon_too, metz, excepted]
+    for place in places:
+        actions.schedule_set_rules(user=staff, place=place, rules=[MON_FRI])
+    schedule = Schedule.objects.get(place=excepted)
+    actions.exception_add(
+        user=staff,
+        schedule=schedule,
+        kind="closure",
+        start_date=datetime.date(2025, 3, 3),
+        title="Inventaire",
+    )
+    alone = {p.pk: sorted(_rows(p)) for p in places}  # each built by its own action
+    OpeningInterval.objects.all().delete()
+    rebuild_places([p.pk for p in places], current_window())
+    together = {p.pk: sorted(_rows(p)) for p in places}
+    assert together == alone
+    assert alone[lyon.pk] == alone[lyon_too.pk]
+    assert alone[metz.pk] != alone[lyon.pk]  # Good Friday is a holiday in Moselle only
+    assert "closed" in {kind for _s, _e, kind in alone[excepted.pk]}
