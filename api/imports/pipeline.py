@@ -404,7 +404,7 @@ class Importer:
         )
         self.slug_taken(slug)
         if self._lookups is not None:
-            self._lookups.stale = True  # a later row of the batch may match it
+            self._lookups.written.add(place.pk)  # a later row of the batch may match it
         self.attach(place, record)
         if self.status == Place.Status.PUBLISHED:
             place_publish(
@@ -476,14 +476,15 @@ class Importer:
         (offers_create_many) and hours (schedules_set_osm_many)."""
         if not self._pending:
             return
-        if self._lookups is not None:
-            self._lookups.stale = True  # new places a later row of the batch may match
         pending, self._pending = self._pending, []
         self._pending_names.clear()
         self._pending_sirets.clear()
         self._pending_slugs.clear()
         entry = {"user": self.user, "source": self.history_source}
         places = places_create_many(items=[new for new, _r in pending], **entry)
+        if self._lookups is not None:
+            # New places a later row of the batch may match.
+            self._lookups.written.update(p.pk for p in places)
         external_ids_add_many(
             items=[
                 (p, r.source, r.external_id) for p, (_n, r) in zip(places, pending, strict=True)
@@ -553,7 +554,7 @@ class Importer:
         if not (data or set(typologies) != codes or set(all_networks) != slugs or profiles):
             return False
         if self._lookups is not None:
-            self._lookups.stale = True  # a later row of the batch may match it otherwise
+            self._lookups.written.add(place.pk)  # its name, place or SIRET may change
         place_update(
             place=place,
             user=self.user,
@@ -907,13 +908,12 @@ def _slugs_from_many(model, bases: list[str]) -> set[str]:
     """_slugs_from for many bases: the slugs starting with any of them, a query per 100."""
     found: set[str] = set()
     for index in range(0, len(bases), 100):
-        condition = Q()
-        for base in bases[index : index + 100]:
-            if connection.vendor == "sqlite":
-                condition |= Q(slug__gte=base, slug__lt=base + "\x7f")
-            else:
-                condition |= Q(slug__startswith=base)
-        found.update(model.objects.filter(condition).values_list("slug", flat=True))
+        if connection.vendor == "sqlite":
+            terms = [Q(slug__gte=b, slug__lt=b + "\x7f") for b in bases[index : index + 100]]
+        else:
+            terms = [Q(slug__startswith=b) for b in bases[index : index + 100]]
+        rows = model.objects.filter(Q(*terms, _connector=Q.OR)).order_by()
+        found.update(rows.values_list("slug", flat=True))
     return found
 
 
@@ -961,8 +961,9 @@ class _Lookups:
 
     Identifiers and queued duplicates change during the batch only for the row that
     owns them. The places a record may match by SIRET or by name can change when the
-    batch writes places (a flush in mid-batch, a matched place updated): `stale` is then
-    set, and the next match reads them again for the rest of the batch. The slugs taken
+    batch writes places (a flush in mid-batch, a matched place updated): their ids are
+    noted in `written`, and the next match reads those places again (one query) and
+    puts them where they now belong. The slugs taken
     by places whose slug starts like one of the batch's names are read too; the slugs
     the batch gives are added as it goes.
     """
@@ -999,9 +1000,29 @@ class _Lookups:
         self.slug_bases = {slug_base(r.data["name"]) for r in records}
         bases = sorted(self.slug_bases)
         self.slugs_taken = _slugs_from_many(Place, bases) | _slugs_from_many(PlaceSlugAlias, bases)
-        self.stale = False
+        self.written: set[int] = set()
         self.siret: dict[str, list[Place]] = {}
         self.named: dict[int, list[Place]] = {}
+        # What a place must have to be a candidate of each located record: its position,
+        # normalised name and box.
+        self.boxes = []
+        for record in records:
+            if record.data.get("latitude") is not None:
+                min_lat, max_lat, min_lon, max_lon = bounding_box(
+                    float(record.data["latitude"]),
+                    float(record.data["longitude"]),
+                    NEARBY_METRES / 1000,
+                )
+                self.boxes.append(
+                    (
+                        self.position[id(record)],
+                        normalize_text(record.data["name"]),
+                        min_lat,
+                        max_lat,
+                        min_lon,
+                        max_lon,
+                    )
+                )
         self.read_places(records)
 
     def read_known_places(self, ids: list[int]) -> None:
@@ -1039,11 +1060,32 @@ class _Lookups:
             self.kept_values[key[0]].add(key)
 
     def refresh(self, record: Record) -> None:
-        """Read the candidates again, for this record and the ones after it, if the
-        batch wrote places since they were read."""
-        if self.stale:
-            self.stale = False
-            self.read_places(self.records[self.position.get(id(record), 0) :])
+        """Read again the places the batch wrote since the candidates were read, and
+        put each where the SQL of read_places would find it now (or nowhere: a place
+        whose row was refused after writing it is gone)."""
+        if not self.written:
+            return
+        written, self.written = self.written, set()
+        for siret, places in self.siret.items():
+            self.siret[siret] = [p for p in places if p.pk not in written]
+        for key, places in self.named.items():
+            self.named[key] = [p for p in places if p.pk not in written]
+        for place in Place.objects.filter(organisation=self.importer.organisation, pk__in=written):
+            if place.legal_id in self.siret:
+                self.siret[place.legal_id].append(place)
+                if len(self.siret[place.legal_id]) >= 200:
+                    del self.siret[place.legal_id]  # Importer.match reads its first 200
+            if place.latitude is None:
+                continue
+            latitude, longitude = float(place.latitude), float(place.longitude)
+            text = place.search_text
+            for key, prefix, min_lat, max_lat, min_lon, max_lon in self.boxes:
+                if (
+                    min_lat <= latitude <= max_lat
+                    and (min_lon is None or min_lon <= longitude <= max_lon)
+                    and text.startswith(prefix)
+                ):
+                    self.named.setdefault(key, []).append(place)
 
     def read_places(self, records: list[Record]) -> None:
         organisation = self.importer.organisation
@@ -1056,25 +1098,10 @@ class _Lookups:
                 del self.siret[siret]  # Importer.match reads its first 200 itself
         for siret in sirets:
             self.siret.setdefault(siret, [])
-        located = [r for r in records if r.data.get("latitude") is not None]
         matches: dict[int, list[int]] = {}
-        for index in range(0, len(located), 200):
-            chunk = located[index : index + 200]
-            params: list[Any] = []
-            for record in chunk:
-                min_lat, max_lat, min_lon, max_lon = bounding_box(
-                    float(record.data["latitude"]),
-                    float(record.data["longitude"]),
-                    NEARBY_METRES / 1000,
-                )
-                params += [
-                    self.position[id(record)],
-                    normalize_text(record.data["name"]),
-                    min_lat,
-                    max_lat,
-                    min_lon,
-                    max_lon,
-                ]
+        for index in range(0, len(self.boxes), 200):
+            chunk = self.boxes[index : index + 200]
+            params = [value for box in chunk for value in box]
             sql = _NAMED_NEARBY_SQL.format(
                 values=", ".join([_NAMED_NEARBY_ROW] * len(chunk)),
                 place=connection.ops.quote_name(Place._meta.db_table),

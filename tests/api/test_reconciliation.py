@@ -315,3 +315,64 @@ def test_free_slug_skips_slugs_and_old_links_in_use(organisation):
     )
     assert free_slug("Espace num") == "espace-num-2"
     assert free_slug("Autre lieu") == "autre-lieu"
+
+
+def _siret(n: int) -> str:
+    """A valid SIRET (Luhn) made from n."""
+    base = f"{77556026100000 + n * 10}"[:13]
+    for last in "0123456789":
+        digits = [int(c) for c in base + last]
+        total = sum(
+            d if i % 2 else (d * 2 if d * 2 < 10 else d * 2 - 9) for i, d in enumerate(digits)
+        )
+        if total % 10 == 0:
+            return base + last
+    raise AssertionError
+
+
+def _varied_rows(n: int, prefix: str = "q", first: int = 0) -> list[dict]:
+    """Rows that reach every step of an import: SIRET, hours, services, labels."""
+    hours = ["Mo-Fr 09:00-12:00", "Tu-Sa 10:00-18:00", "Mo,We 14:00-17:00"]
+    return [
+        _row(
+            f"{prefix}{i}",
+            nom=f"Espace {first + i}",
+            lat=45.70 + i / 100,
+            lon=4.80 + i / 100,
+            pivot=_siret(first + i),
+            horaires=hours[i % 3],
+            services="Prendre en main un ordinateur, Utiliser le numérique au quotidien",
+            labels_nationaux="CNFS",
+        )
+        for i in range(n)
+    ]
+
+
+def _statements(captured) -> int:
+    """Queries but each row's savepoint (a refused row leaves nothing behind)."""
+    return sum("SAVEPOINT" not in q["sql"] for q in captured.captured_queries)
+
+
+def test_reconciliation_queries_do_not_grow_with_the_rows(tmp_path, organisation):
+    """The registry is read for the whole batch (places by identifier, SIRET, name and
+    place, queued duplicates, slugs; a re-import's places, hours, offers and kept
+    values): as many queries for 12 rows as for 3, on the first run and on an
+    unchanged re-run (each row's savepoint aside)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # What a first import does once (its network, provider, calendar window...).
+    warm = _lmn(tmp_path, _varied_rows(2, prefix="w", first=9000), name="w.json")
+    run_import(fmt="lmn", path=warm, organisation=organisation)
+    counts = {}
+    for n in (3, 12):
+        path = _lmn(tmp_path, _varied_rows(n, prefix=f"r{n}-", first=100 * n), name=f"q{n}.json")
+        with CaptureQueriesContext(connection) as first:
+            created = run_import(fmt="lmn", path=path, organisation=organisation)
+        with CaptureQueriesContext(connection) as second:
+            again = run_import(fmt="lmn", path=path, organisation=organisation)
+        assert (created.created, again.unchanged) == (n, n)
+        assert created.offers_created >= n
+        assert not [w for w in created.warnings if w.code == "siret_invalid"]
+        counts[n] = (_statements(first), _statements(second))
+    assert counts[3] == counts[12]
