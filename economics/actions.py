@@ -452,12 +452,20 @@ def _attendance_months(place: Place) -> set[datetime.date]:
 
 @transaction.atomic
 def attendance_record(
-    *, user, place: Place, rows: Sequence[Mapping[str, Any]], source: str = "staff"
+    *,
+    user,
+    place: Place,
+    rows: Sequence[Mapping[str, Any]],
+    source: str = "staff",
+    replace: bool = True,
 ) -> list[Attendance]:
     """Store visits and uses; a row for the same space, date and slot replaces the old one.
 
     Each row: date, optional space (of this place), slot_start/slot_end, visits, uses,
     hours_used (capacity-hours; when absent and a slot is given, uses × slot length).
+    With `replace=False` (the staff form), a count already recorded for that space, date
+    and slot is refused with what it holds, never silently overwritten: the person
+    confirms the replacement. Files (imports) replace, as a re-import must.
     """
     built, errors = [], {}
     for index, data in enumerate(rows):
@@ -489,10 +497,26 @@ def attendance_record(
         built.append(row)
     if errors:
         raise ValidationError(errors)
-    for row in built:
-        Attendance.objects.filter(
+    replaced = {}
+    for index, row in enumerate(built):
+        existing = Attendance.objects.select_for_update().filter(
             place=place, space=row.space, date=row.date, slot_start=row.slot_start
-        ).delete()
+        )
+        if not replace:
+            for old in existing:
+                errors.setdefault(f"rows[{index}].__all__", []).append(
+                    _(
+                        "A count is already recorded for this day and slot (%(visits)s visits, "
+                        "%(uses)s uses). Tick “Replace the recorded count” to replace it."
+                    )
+                    % {"visits": old.visits, "uses": old.uses}
+                )
+            continue
+        for old in existing:
+            replaced[_month(old.date)] = replaced.get(_month(old.date), 0) + 1
+        existing.delete()
+    if errors:
+        raise ValidationError(errors)
     Attendance.objects.bulk_create(built)
     months = sorted({_month(r.date) for r in built})
     for month in months:
@@ -503,6 +527,7 @@ def attendance_record(
             action=ChangeRecord.Action.UPDATE,
             changes={
                 "rows": [None, len(in_month)],
+                **({"replaced": [replaced[month], 0]} if replaced.get(month) else {}),
                 "visits": [None, sum(r.visits for r in in_month)],
                 "uses": [None, sum(r.uses for r in in_month)],
             },

@@ -299,6 +299,11 @@ class AttendanceForm(forms.Form):
         required=False,
         help_text=_("People (or units) × hours; left empty: uses × slot length."),
     )
+    replace = forms.BooleanField(
+        label=_("Replace the recorded count"),
+        required=False,
+        help_text=_("Only when a count is already recorded for this day and slot."),
+    )
 
     def __init__(self, *args, place=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -432,7 +432,13 @@ def attendance_add(request, public_id):
     form = AttendanceForm(request.POST or None, place=place)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.attendance_record(user=request.user, place=place, rows=[form.cleaned_data])
+            row = {k: v for k, v in form.cleaned_data.items() if k != "replace"}
+            actions.attendance_record(
+                user=request.user,
+                place=place,
+                rows=[row],
+                replace=form.cleaned_data["replace"],
+            )
         except ValidationError as exc:
             for key, messages_ in exc.message_dict.items():
                 field_name = key.partition("].")[2] or None

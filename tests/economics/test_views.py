@@ -325,3 +325,35 @@ def test_coverage_shows_the_farthest_communes_first(organisation, admin_client_,
     export = admin_client_.get(reverse("coverage:study"), {"kind": "caf", "export": "csv"})
     lines = export.content.decode().splitlines()
     assert lines[0].startswith("\ufeffinsee_code,commune") and lines[1].startswith("69264,")
+
+
+def test_a_second_count_for_the_same_slot_is_never_a_silent_overwrite(
+    fablab, meeting_room, admin_client_
+):
+    from economics.models import Attendance
+    from places.models import ChangeRecord
+
+    url = reverse("economics:attendance_add", args=[fablab.public_id])
+    first = {
+        "date": "2025-10-06",
+        "space": meeting_room.pk,
+        "slot_start": "09:00",
+        "slot_end": "11:00",
+        "visits": "3",
+        "uses": "3",
+    }
+    assert admin_client_.post(url, first).status_code == 302
+    # A colleague types other figures for the same day and slot: refused, input kept,
+    # the recorded count named, nothing changed.
+    second = {**first, "visits": "8", "uses": "5"}
+    refused = admin_client_.post(url, second)
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert "A count is already recorded for this day and slot (3 visits, 3 uses)" in html
+    assert 'name="visits" value="8"' in html
+    assert list(Attendance.objects.values_list("visits", "uses")) == [(3, 3)]
+    # Confirmed: replaced, and the history says a count was replaced.
+    assert admin_client_.post(url, {**second, "replace": "on"}).status_code == 302
+    assert list(Attendance.objects.values_list("visits", "uses")) == [(8, 5)]
+    last = ChangeRecord.objects.filter(target="attendance:2025-10").latest("pk")
+    assert last.changes["replaced"] == [1, 0]
