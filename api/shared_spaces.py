@@ -71,7 +71,9 @@ class SharedSpaceSerializer(serializers.Serializer):
         """Free times left this month, published only where the place opted in."""
         if not item.offer.show_spare:
             return None
-        spare = selectors.spare_times(item.offer)
+        # The list reads every opted-in space's uses at once (`spare` in the context).
+        known = self.context.get("spare") or {}
+        spare = known.get(item.offer.pk) or selectors.spare_times(item.offer)
         return {
             "from": spare["first"].isoformat(),
             "until": spare["stop"].isoformat(),
@@ -134,7 +136,8 @@ class SharedSpaceList(APIView):
             )
         audience = "partners" if token_of(request) is not None else "public"
         items = selectors.shared_spaces(audience=audience, **query)
-        data = SharedSpaceSerializer(items, many=True).data
+        spare = selectors.spare_times_many([i.offer for i in items if i.offer.show_spare])
+        data = SharedSpaceSerializer(items, many=True, context={"spare": spare}).data
         response = Response({"count": len(data), "audience": audience, "results": data})
         response["Vary"] = "Accept, Authorization"
         return response

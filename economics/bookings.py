@@ -181,10 +181,33 @@ def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval
     return out
 
 
-def free_intervals(offer: SharingOffer, lo: datetime.datetime, hi: datetime.datetime):
-    """When the space is shared and not taken by an accepted use, within [lo, hi)."""
+def free_intervals(
+    offer: SharingOffer,
+    lo: datetime.datetime,
+    hi: datetime.datetime,
+    uses: list[Interval] | None = None,
+):
+    """When the space is shared and not taken by an accepted use, within [lo, hi).
+
+    `uses`: the space's accepted uses, when the caller read those of many spaces at once
+    (only those overlapping [lo, hi) matter); read here otherwise.
+    """
     shared = [(max(a, lo), min(b, hi)) for a, b in shared_intervals(offer, lo, hi)]
-    return _subtract(shared, uses_between(offer.space_id, lo, hi))
+    if uses is None:
+        uses = uses_between(offer.space_id, lo, hi)
+    return _subtract(shared, [(a, b) for a, b in uses if a < hi and b > lo])
+
+
+def uses_of_spaces(space_ids, lo: datetime.datetime, hi: datetime.datetime) -> dict:
+    """The accepted uses overlapping [lo, hi) of several spaces, by space id (one query)."""
+    found: dict[int, list[Interval]] = {space_id: [] for space_id in space_ids}
+    for space_id, start, end in (
+        SpaceUse.objects.filter(space_id__in=list(found), start__lt=hi, end__gt=lo)
+        .order_by("start")
+        .values_list("space_id", "start", "end")
+    ):
+        found[space_id].append((start, end))
+    return found
 
 
 def alternatives(

@@ -7,9 +7,11 @@ admins of its organisation, its managers); the rules are in economics.bookings.
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +25,8 @@ from places import selectors as place_selectors
 from places.access import can_edit_place, staff_required
 from places.timezones import place_zone
 from scheduling.materialise import to_utc
+
+REQUESTS_PER_PAGE = 50
 
 
 def _decidable_places(user, params):
@@ -44,8 +48,11 @@ def _decidable_places(user, params):
 def space_requests(request):
     """Requests waiting for a decision on the places the person may decide for."""
     places = _decidable_places(request.user, request.GET)
+    paginator = Paginator(bookings.pending_requests(places.values("pk")), REQUESTS_PER_PAGE)
+    raw = request.GET.get("page") or "1"
+    page = paginator.get_page(int(raw) if raw.isdigit() else 1)
     rows = []
-    for item in bookings.pending_requests(places.values("pk"))[:500]:
+    for item in page.object_list:
         tz = place_zone(item.space.place)
         rows.append({"req": item, "when": bookings.describe((item.start, item.end), tz)})
     # The coming four weeks of accepted uses, day by day: the managers' calendar view.
@@ -59,6 +66,7 @@ def space_requests(request):
         days.setdefault(start.date(), []).append(
             {"use": use, "start": start, "end": end, "req": use.request}
         )
+    weeks = _calendar_weeks(now, days, bookings.pending_requests(places.values("pk"))[:500])
     choices = list(
         _decidable_places(request.user, {}).order_by("name").values_list("public_id", "name")
     )
@@ -67,12 +75,53 @@ def space_requests(request):
         "manage/economics/space_requests.html",
         {
             "rows": rows,
+            "page": page,
+            "query_no_page": urlencode(
+                [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+            ),
             "days": sorted(days.items()),
+            "weeks": weeks,
             "place_choices": [(str(pk), name) for pk, name in choices],
             "params": request.GET,
             "ics_query": request.GET.urlencode(),
         },
     )
+
+
+def _calendar_weeks(now, days: dict, pending) -> list[list[dict]]:
+    """Four weeks from this Monday, a cell per day: accepted uses and pending requests
+    (each weekly occurrence), on each place's clock, in time order."""
+    today = timezone.localdate(now)
+    monday = today - datetime.timedelta(days=today.weekday())
+    last = monday + datetime.timedelta(weeks=4)
+    cells = {
+        monday + datetime.timedelta(days=n): [
+            {"start": u["start"], "end": u["end"], "req": u["req"], "space": u["use"].space}
+            for u in days.get(monday + datetime.timedelta(days=n), [])
+        ]
+        for n in range(28)
+    }
+    for req in pending:
+        tz = place_zone(req.space.place)
+        for start, end in bookings.occurrences(req.start, req.end, req.repeat_until, tz):
+            local = start.astimezone(tz)
+            if monday <= local.date() < last:
+                cells[local.date()].append(
+                    {
+                        "start": local,
+                        "end": end.astimezone(tz),
+                        "req": req,
+                        "space": req.space,
+                        "pending": True,
+                    }
+                )
+    for entries in cells.values():
+        entries.sort(key=lambda e: e["start"])
+    ordered = sorted(cells.items())
+    return [
+        [{"date": d, "today": d == today, "entries": e} for d, e in ordered[w * 7 : w * 7 + 7]]
+        for w in range(4)
+    ]
 
 
 @staff_required

@@ -403,3 +403,82 @@ def test_an_id_beyond_any_key_names_no_space(client, pk):
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
+
+
+def test_the_api_list_reads_the_free_times_of_many_spaces_in_constant_queries(
+    client,
+    maison,  # noqa: F811
+    registry_admin,
+):
+    def share(n):
+        space = actions.space_create(
+            user=registry_admin,
+            place=maison,
+            data={"name": f"Salle {n}", "kind": "meeting_room", "capacity": 10},
+        )
+        actions.sharing_offer_set(
+            user=registry_admin,
+            space=space,
+            rules=[{"kind": "weekly", "days": [0, 1, 2, 3, 4, 5, 6], "times": ["08:00-22:00"]}],
+            data={"visibility": "public", "public_holidays_closed": False, "show_spare": True},
+            expected_version=None,
+        )
+        made = ask(space, at(TOMORROW, 10), at(TOMORROW, 12))
+        bookings.request_accept(user=registry_admin, request=made)
+        return space
+
+    share(0)
+    with CaptureQueriesContext(connection) as one:
+        first = client.get("/api/v1/shared-spaces/").json()["results"]
+    for n in range(1, 4):
+        share(n)
+    with CaptureQueriesContext(connection) as four:
+        results = client.get("/api/v1/shared-spaces/").json()["results"]
+    assert len(first) == 1 and len(results) == 4
+    assert len(four) == len(one), [q["sql"][:90] for q in four.captured_queries]
+    # Each space's accepted use is taken off its own free hours only (none when tomorrow
+    # is already next month, outside the window).
+    booked = 2.0 if TOMORROW.month == datetime.date.today().month else 0
+    for item in results:
+        spare = item["spare"]
+        assert spare["booked_hours"] == booked
+        assert round(spare["shared_hours"] - spare["free_hours"], 2) == booked
+
+
+def test_the_pending_requests_come_in_pages(manager_client, room, monkeypatch):  # noqa: F811
+    from economics import request_views
+
+    monkeypatch.setattr(request_views, "REQUESTS_PER_PAGE", 2)
+    for hour in (18, 19, 20):
+        ask(room, at(TUESDAY, hour), at(TUESDAY, hour + 1), email=f"p{hour}@example.org")
+    listing = reverse("economics:space_requests")
+    first = manager_client.get(listing, {"place": str(room.place.public_id)}).content.decode()
+    assert first.count("Decide</a>") == 2 and "Waiting for an answer (3)" in first
+    assert f'href="?place={room.place.public_id}&amp;page=2"' in first
+    second = manager_client.get(listing, {"place": str(room.place.public_id), "page": "2"})
+    assert second.content.decode().count("Decide</a>") == 1
+    # A page that does not exist shows the last one; a word shows the first.
+    assert manager_client.get(listing, {"page": "99"}).content.decode().count("Decide</a>") == 1
+    assert manager_client.get(listing, {"page": "deux"}).content.decode().count("Decide</a>") == 2
+
+
+def test_the_managers_calendar_shows_uses_and_waiting_requests_by_day(
+    manager_client,
+    room,  # noqa: F811
+    registry_admin,
+):
+    booked = ask(room, at(TUESDAY, 18), at(TUESDAY, 20), email="b@example.org")
+    bookings.request_accept(user=registry_admin, request=booked)
+    ask(room, at(TUESDAY, 20), at(TUESDAY, 22), email="w@example.org")
+    html = manager_client.get(
+        reverse("economics:space_requests"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    calendar = html.split('class="space-calendar"', 1)[1].split("</table>", 1)[0]
+    assert calendar.count("<td") == 28
+    cell = calendar.split(f"{TUESDAY.day} {TUESDAY:%b}", 1)[1].split("</td>", 1)[0]
+    assert "18:00–20:00" in cell and "20:00–22:00" in cell
+    assert cell.index("18:00–20:00") < cell.index("20:00–22:00")
+    assert cell.count('class="pending"') == 1 and "waiting" in cell
