@@ -77,6 +77,13 @@ class WhereMixin:
         point = self.point
         return zone(zone_name_at(*point) if point is not None else settings.TIME_ZONE)
 
+    def wanted_instant(self, now: datetime.datetime, named=None) -> datetime.datetime | None:
+        """A time named in the words (`named`, a `services.vocabulary.When`: "ouvert
+        samedi"), read on the clock where the person searches; None when none is named."""
+        if named is None:
+            return None
+        return named.at(timezone.localtime(now, self.point_zone()))
+
 
 class SearchForm(WhereMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -184,8 +191,8 @@ class SearchForm(WhereMixin, forms.Form):
         if data.get("open") == "at" and data.get("date") and data.get("time"):
             naive = datetime.datetime.combine(data["date"], data["time"])
             return timezone.make_aware(naive, self.point_zone())
-        if not data.get("open") and named is not None:
-            return named.at(timezone.localtime(now, self.point_zone()))
+        if not data.get("open"):
+            return super().wanted_instant(now, named)
         return None
 
 
@@ -206,12 +213,6 @@ class EmbedForm(WhereMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def wanted_instant(self, now: datetime.datetime, named=None) -> datetime.datetime | None:
-        """A time named in the words ("ouvert samedi"), read where the visitor searches."""
-        if named is None:
-            return None
-        return named.at(timezone.localtime(now, self.point_zone()))
 
     def __init__(self, data=None, *, networks=(), communes=(), **kwargs):
         super().__init__(data, **kwargs)

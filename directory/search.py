@@ -105,7 +105,7 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
     kinds = kinds_for(listed("need")) | reading.kinds
     search.kinds = kinds
     search.reading = reading
-    at = form.wanted_instant(now, reading.when) if hasattr(form, "wanted_instant") else None
+    at = form.wanted_instant(now, reading.when)
     search.at_from_words = bool(at and reading.time_words and not data.get("open"))
     if at is not None:
         # Shown on the clock where the person searches (naive: templates keep it as is).
