@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from places.history import change, diff, record, record_many, snapshot, store
 from places.inserts import insert_many
-from places.models import ChangeRecord, Place
+from places.models import ChangeRecord, Organisation, Place
 from places.versioning import StaleRecord, check_version, last_records
 from services.models import NeedWord, Provider, ServiceCategory, ServiceKind, ServiceOffer
+from services.selectors import provider_for_organisation
 from services.signals import offer_changed
 
 OFFER_FIELDS = (
@@ -561,6 +562,37 @@ def provider_create(*, user, data: Mapping[str, Any], source: str = "staff") -> 
     """Add a provider (a public body, a firm, an association, or a place delivering itself)."""
     return _write_catalogue(
         Provider(), data=data, allowed=PROVIDER_FIELDS, prefix="provider", user=user, source=source
+    )
+
+
+# The sector of the provider standing for an organisation that runs its places' services.
+ORGANISATION_SECTORS = {
+    Organisation.Kind.CITY: Provider.Sector.PUBLIC,
+    Organisation.Kind.INTERCOMMUNALITY: Provider.Sector.PUBLIC,
+    Organisation.Kind.OPERATOR: Provider.Sector.ASSOCIATIVE,
+    Organisation.Kind.NETWORK: Provider.Sector.ASSOCIATIVE,
+}
+
+
+@transaction.atomic
+def organisation_provider(*, user, organisation: Organisation, source: str = "staff") -> Provider:
+    """The provider standing for an organisation that runs its places' services itself:
+    the one it manages, else a new one named after it (decision 0011)."""
+    found = provider_for_organisation(organisation)
+    if found is not None:
+        return found
+    slug, n = organisation.slug[:70], 2
+    while Provider.objects.filter(slug=slug).exists():
+        slug, n = f"{organisation.slug[:70]}-{n}", n + 1
+    return provider_create(
+        user=user,
+        data={
+            "slug": slug,
+            "name": organisation.name,
+            "sector": ORGANISATION_SECTORS.get(organisation.kind, Provider.Sector.PUBLIC),
+            "organisation": organisation,
+        },
+        source=source,
     )
 
 

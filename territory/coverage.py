@@ -281,6 +281,8 @@ class Coverage:
     radius_km: float
     places: int
     instants: list[datetime.datetime] = field(default_factory=list)
+    # The ids of the places (and hypotheses) that count for the condition.
+    place_keys: frozenset = frozenset()
 
     @property
     def population(self) -> int:
@@ -336,7 +338,12 @@ def compute(
             progress(500)
     if progress is not None and len(rows) % 500:
         progress(len(rows) % 500)
-    return Coverage(rows=rows, radius_km=radius_km, places=len(points))
+    return Coverage(
+        rows=rows,
+        radius_km=radius_km,
+        places=len(points),
+        place_keys=frozenset(key for _lat, _lon, key, _name in points),
+    )
 
 
 def subject_label(subject: Subject) -> str:

@@ -67,6 +67,15 @@ class ScenarioForm(forms.Form):
         max_length=5,
         help_text=_("Or give a latitude and a longitude below."),
     )
+    place = forms.CharField(
+        label=_("Or other hours for an existing place (its number or its web address name)"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "The place keeps its position; the hours below replace its hours for the "
+            "service kinds chosen (all its services when none is chosen)."
+        ),
+    )
     latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(
         label=_("Longitude"), required=False, min_value=-180, max_value=180
@@ -92,15 +101,42 @@ class ScenarioForm(forms.Form):
         self.fields["department"].choices = department_choices()
         self.fields["kinds"].queryset = service_kinds(active_only=True)
 
+    def clean_place(self):
+        value = (self.cleaned_data.get("place") or "").strip()
+        if not value:
+            return None
+        place = selectors.published_place(value)
+        if place is None:
+            raise forms.ValidationError(
+                _("No published place with a position has the number or name “%(value)s”.")
+                % {"value": value}
+            )
+        return place
+
     def clean(self):
         data = super().clean()
+        place = data.get("base_place") or data.get("place")
+        data["base_place"] = place
+        if place is not None and not data.get("kinds"):
+            data["kinds"] = selectors.kinds_offered(place)
         for field, message in selectors.check_hypothesis(
             kinds=data.get("kinds"), hours=data.get("opening_hours", "")
         ).items():
             if field not in self.errors:
                 self.add_error(field, message)
         code = (data.get("commune") or "").strip()
-        if code:
+        if place is not None:
+            if code or data.get("latitude") is not None or data.get("longitude") is not None:
+                self.add_error(
+                    "place",
+                    _(
+                        "Choose one: an existing place, or a commune, or a latitude and a "
+                        "longitude."
+                    ),
+                )
+            data["commune"] = None
+            data["latitude"], data["longitude"] = float(place.latitude), float(place.longitude)
+        elif code:
             commune = Commune.objects.filter(insee_code=code).first()
             if commune is None:
                 self.add_error(

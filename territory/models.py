@@ -36,7 +36,8 @@ class Commune(models.Model):
 
 
 class Scenario(models.Model):
-    """A hypothetical place and what it would change: saved, compared, maybe built."""
+    """A hypothetical place, or other hours for a real one, and what it would change:
+    saved, compared, maybe built."""
 
     name = models.CharField(_("name"), max_length=200)
     department = models.CharField(_("department"), max_length=3)
@@ -53,6 +54,16 @@ class Scenario(models.Model):
     )
     longitude = models.FloatField(
         _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    # Set when the scenario changes the hours of a real place: the place, with these
+    # hours for these kinds, replaces itself in the "after" run (decision 0031).
+    base_place = models.ForeignKey(
+        "places.Place",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("existing place studied"),
     )
     kinds = models.ManyToManyField(
         "services.ServiceKind", related_name="+", verbose_name=_("service kinds")

@@ -11,7 +11,12 @@ from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from places.geo import haversine_km
+from places.models import Place
 from scheduling.materialise import current_window
+from scheduling.models import Schedule
+from scheduling.preview import osm_export
+from services.models import ServiceKind, ServiceOffer
+from services.selectors import available_offers
 from territory.coverage import (
     TIME_CONDITIONS,
     ConditionError,
@@ -68,20 +73,24 @@ def dataset_summary() -> dict:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A place that does not exist: a point, what it offers, its weekly hours (OSM)."""
+    """A place that does not exist: a point, what it offers, its weekly hours (OSM).
+
+    With `replaces` (a real place's id), it is that place with other hours for `kinds`:
+    the real place no longer counts for those kinds, the hypothesis does in its stead.
+    """
 
     latitude: float
     longitude: float
     kinds: frozenset[str]  # service kind slugs
     hours: str
     label: str = ""
+    replaces: int | None = None
+
+    def concerns(self, subject: Subject) -> bool:
+        return subject.kind == "kind" and subject.code in self.kinds
 
     def offers(self, subject: Subject, at: list[datetime.datetime], department: str = "") -> bool:
-        return (
-            subject.kind == "kind"
-            and subject.code in self.kinds
-            and hours_open_at(self.hours, at, department)
-        )
+        return self.concerns(subject) and hours_open_at(self.hours, at, department)
 
 
 def coverage(
@@ -101,12 +110,17 @@ def coverage(
     Queries: the calendar window (1), the candidate places (1), the communes (1, none when
     `communes` is given); for a profile or a typology, `open_places` also reads the window
     once per sampled instant. None per commune or per place. Hypothetical places offering
-    the subject at that time count as candidates too (the what-if). Raises ConditionError
-    for a condition out of reach.
+    the subject at that time count as candidates too (the what-if); a real place a
+    hypothesis replaces counts only through it. Raises ConditionError for a condition out
+    of reach.
     """
+    hypotheses = list(hypotheses)
     window = current_window()
     at = instants(time, on=on, department=department, window=window)
     points = candidate_places(subject, at)
+    replaced = {h.replaces for h in hypotheses if h.replaces is not None and h.concerns(subject)}
+    if replaced:
+        points = [point for point in points if point[2] not in replaced]
     for n, hypothesis in enumerate(hypotheses):
         if hypothesis.offers(subject, at, department):
             points.append(
@@ -218,6 +232,96 @@ def suggestions(result: Coverage, *, limit: int = 10) -> list[dict]:
             ranked.append({"commune": candidate, "gain": gain, "communes": len(reached)})
     ranked.sort(key=lambda s: (-s["gain"], s["commune"].insee_code))
     return ranked[:limit]
+
+
+# The extra opening a suggestion proposes for a time condition (added to the hours kept,
+# as an OSM additional rule), where one simple rule expresses it.
+EXTRA_OPENINGS = {
+    "weekdays": "Mo-Fr 10:00-16:00",
+    "evenings": "Mo-Fr 18:00-20:00",
+    "saturday_morning": "Sa 09:00-12:00",
+}
+
+
+def opening_suggestions(result: Coverage, subject: Subject, *, limit: int = 10) -> list[dict]:
+    """Existing places that offer the subject, but not at this time: the residents now
+    beyond the radius each would bring within it if it opened then too, most first.
+
+    Nothing for "any time" (every place offering the subject already counts). One query
+    (the places offering the subject at any time).
+    """
+    radius = result.radius_km
+    far = [r for r in result.rows if r.beyond(radius)]
+    if not result.instants or not far:
+        return []
+    index = _Cells([(r.latitude, r.longitude, r) for r in far], radius)
+    ranked = []
+    for lat, lon, pk, name in candidate_places(subject, []):
+        if pk in result.place_keys:
+            continue
+        reached = [
+            r
+            for r in index.near(lat, lon)
+            if haversine_km(lat, lon, r.latitude, r.longitude) <= radius
+        ]
+        gain = sum(r.population for r in reached)
+        if gain:
+            ranked.append({"place_id": pk, "name": name, "gain": gain, "communes": len(reached)})
+    ranked.sort(key=lambda s: (-s["gain"], s["name"], s["place_id"]))
+    return ranked[:limit]
+
+
+def published_place(value: str):
+    """The published, located place whose id or slug is `value`, or None."""
+    places = Place.objects.filter(status=Place.Status.PUBLISHED, latitude__isnull=False)
+    if value.isdigit() and len(value) < 19:
+        found = places.filter(pk=int(value)).first()
+        if found is not None:
+            return found
+    return places.filter(slug=value).first()
+
+
+def kinds_offered(place) -> list:
+    """The service kinds of a place's live offers, in the catalogue's order."""
+    live = available_offers(ServiceOffer.objects.filter(place=place))
+    return list(
+        ServiceKind.objects.filter(pk__in=live.values("kind_id")).order_by("position", "pk")
+    )
+
+
+def hours_kept(place, kinds) -> str:
+    """The weekly hours (OSM) a place keeps today for these service kinds: the own
+    schedule of its first live offer of them that has one, else the place's hours; ""
+    when there are none or they have no exact OSM form (exceptions aside)."""
+    slugs = [k.slug for k in kinds]
+    offer = (
+        available_offers(ServiceOffer.objects.filter(place=place, kind__slug__in=slugs))
+        .filter(schedule__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    schedule = (
+        Schedule.objects.filter(offer=offer).first()
+        if offer is not None
+        else Schedule.objects.filter(place=place).first()
+    )
+    text, _why = osm_export(schedule)
+    return text
+
+
+def extra_opening(place, kinds, time: str) -> str:
+    """The hours kept, plus the opening a suggestion proposes for `time` (OSM): added as an
+    additional rule (", "), before the public-holiday rules so these still apply."""
+    extra = EXTRA_OPENINGS.get(time, "")
+    kept = hours_kept(place, kinds)
+    if not extra or not kept:
+        return kept or extra
+    rules = [rule.strip() for rule in kept.split(";") if rule.strip()]
+    holidays = [rule for rule in rules if rule.startswith("PH")]
+    others = [rule for rule in rules if not rule.startswith("PH")]
+    if not others:
+        return "; ".join([extra, *holidays])
+    return "; ".join(["; ".join(others) + ", " + extra, *holidays])
 
 
 class _Cells:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from economics.csv_io import csv_locale, csv_response
 from places.access import is_registry_admin, require_registry_admin, staff_required
+from services.selectors import service_kinds
 from territory import actions, selectors
 from territory.coverage import TIME_CONDITIONS, ConditionError, subject_label
 from territory.forms import CompareForm, CoverageForm, ScenarioForm
@@ -100,6 +101,10 @@ def coverage(request):
             ),
             worst=result.worst_served(50),
             suggestions=selectors.suggestions(result, limit=10),
+            openings=selectors.opening_suggestions(result, subject, limit=10),
+            kind_id=_kind_id(subject),
+            time=data["time"],
+            result_time_label=TIME_CONDITIONS[data["time"]],
             points=[
                 {
                     "lat": r.latitude,
@@ -118,10 +123,21 @@ def coverage(request):
     return render(request, "manage/territory/coverage.html", context, status=status)
 
 
+def _kind_id(subject) -> int | None:
+    if subject.kind != "kind":
+        return None
+    return (
+        service_kinds(active_only=False)
+        .filter(slug=subject.code)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def scenarios(request):
-    form = ScenarioForm(request.POST or None, initial=request.GET.dict())
+    form = ScenarioForm(request.POST or None, initial=_scenario_initial(request.GET))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -137,6 +153,7 @@ def scenarios(request):
                     opening_hours=data["opening_hours"],
                     radius_km=data["radius_km"],
                     commune=data["commune"],
+                    base_place=data["base_place"],
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -145,7 +162,9 @@ def scenarios(request):
                 messages.success(request, _("Scenario “%(name)s” saved.") % {"name": scenario})
                 return redirect(f"{request.path}#scenario-{scenario.pk}")
         status = 400
-    saved = list(Scenario.objects.prefetch_related("kinds").select_related("commune")[:100])
+    saved = list(
+        Scenario.objects.prefetch_related("kinds").select_related("commune", "base_place")[:100]
+    )
     return render(
         request,
         "manage/territory/scenarios.html",
@@ -157,6 +176,29 @@ def scenarios(request):
         },
         status=status,
     )
+
+
+def _scenario_initial(query) -> dict:
+    """The scenario form filled from a link: a commune suggested, or an existing place
+    suggested for an extra opening (its hours kept plus the opening proposed)."""
+    initial = {key: query.get(key) for key in query if key != "kinds"}
+    kind_ids = [value for value in query.getlist("kinds") if value.isdigit() and len(value) < 10]
+    if kind_ids:
+        initial["kinds"] = kind_ids
+    place = selectors.published_place(query.get("place", "").strip()[:200])
+    if place is not None and not query.get("opening_hours"):
+        kinds = list(service_kinds(active_only=True).filter(pk__in=kind_ids))
+        kinds = kinds or selectors.kinds_offered(place)
+        time = query.get("time", "")
+        initial["opening_hours"] = selectors.extra_opening(place, kinds, time)
+        initial.setdefault(
+            "name",
+            _("%(place)s, also open %(time)s")
+            % {"place": place.name, "time": TIME_CONDITIONS[time]}
+            if time in selectors.EXTRA_OPENINGS
+            else place.name,
+        )
+    return initial
 
 
 def _scenario_view(scenario: Scenario) -> dict:

@@ -53,9 +53,8 @@ from places.models import (
 )
 from places.planner import refresh_planner_statistics
 from places.selectors import last_writer
-from services.actions import offer_create, offers_create_many, provider_create
+from services.actions import offer_create, offers_create_many, organisation_provider
 from services.models import Provider, ServiceKind, ServiceOffer
-from services.selectors import provider_for_organisation
 
 SAME_PLACE_METRES = 100
 NEARBY_METRES = 1000
@@ -64,13 +63,6 @@ BATCH_SIZE = 500
 # The place fields whose merge (a second file matching a place) the report explains.
 MERGE_REPORTED = ("address", "postcode", "commune", "phone", "email", "website")
 NETWORK_NAMES = dict([FRANCE_SERVICES_NETWORK, *LABELS.values()])
-# The sector of the provider standing for an organisation that runs its places' services.
-ORGANISATION_SECTORS = {
-    Organisation.Kind.CITY: Provider.Sector.PUBLIC,
-    Organisation.Kind.INTERCOMMUNALITY: Provider.Sector.PUBLIC,
-    Organisation.Kind.OPERATOR: Provider.Sector.ASSOCIATIVE,
-    Organisation.Kind.NETWORK: Provider.Sector.ASSOCIATIVE,
-}
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> float:
@@ -582,24 +574,9 @@ class Importer:
         """The provider standing for the importing organisation, which runs the services
         its places offer themselves (docs/decisions/0011-imported-offers.md)."""
         if self._own_provider is None:
-            found = provider_for_organisation(self.organisation)
-            if found is None:
-                slug, n = self.organisation.slug[:70], 2
-                while Provider.objects.filter(slug=slug).exists():
-                    slug, n = f"{self.organisation.slug[:70]}-{n}", n + 1
-                found = provider_create(
-                    user=self.user,
-                    data={
-                        "slug": slug,
-                        "name": self.organisation.name,
-                        "sector": ORGANISATION_SECTORS.get(
-                            self.organisation.kind, Provider.Sector.PUBLIC
-                        ),
-                        "organisation": self.organisation,
-                    },
-                    source=self.history_source,
-                )
-            self._own_provider = found
+            self._own_provider = organisation_provider(
+                user=self.user, organisation=self.organisation, source=self.history_source
+            )
         return self._own_provider
 
     def add_offers(self, pairs: list[tuple[Place, Record]], report: Report | None) -> int:

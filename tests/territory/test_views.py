@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -10,6 +12,8 @@ from services.models import ServiceKind
 from territory.models import Scenario
 
 from .conftest import MONDAY, lat_at
+
+SATURDAY = datetime.date(2025, 10, 11)
 
 COVERAGE = "/manage/territory/"
 SCENARIOS = "/manage/territory/scenarios/"
@@ -145,6 +149,13 @@ def test_scenarios_are_saved_compared_and_turned_into_a_draft_place(
     place = Place.objects.get(name="À Delta")
     assert response["Location"] == place.get_absolute_url()
     assert place.status == "draft" and place.commune == "Delta"
+    # In one step: its service, run by the organisation's own provider, and its hours.
+    offer = place.offers.get()
+    assert offer.kind == caf and offer.provider.organisation == place.organisation
+    assert place.schedule.osm_source == "Sa 09:00-12:00"
+    assert place.opening_intervals.filter(start__date=SATURDAY).exists()
+    assert client.post(draft).status_code == 302  # a second time: refused, said
+    assert Place.objects.filter(name="À Delta").count() == 1
 
 
 @pytest.mark.django_db
@@ -190,3 +201,73 @@ def test_the_coverage_page_makes_as_many_queries_for_more_communes(client, terri
         response = client.get(COVERAGE, query)
     assert len(response.context["result"].rows) == 35
     assert len(large) == len(small)
+
+
+@pytest.mark.django_db
+def test_an_extra_opening_goes_from_the_coverage_page_to_a_saved_scenario(
+    client, territory, viewer
+):
+    caf = ServiceKind.objects.get(slug="caf")
+    alpha = territory["alpha"]
+    client.force_login(viewer)
+    response = client.get(
+        COVERAGE,
+        {"department": "01", "subject": "kind:caf", "time": "saturday_morning", "radius_km": 10},
+    )
+    assert [(s["name"], s["gain"]) for s in response.context["openings"]] == [
+        ("Guichet d'Alpha", 1700)
+    ]
+    link = (
+        f"{SCENARIOS}?place={alpha.pk}&amp;department=01&amp;radius_km=10"
+        f"&amp;time=saturday_morning&amp;kinds={caf.pk}"
+    )
+    assert link in response.content.decode()
+
+    # The link opens the form with the hours kept plus Saturday morning.
+    response = client.get(link.replace("&amp;", "&"))
+    form = response.context["form"]
+    assert form["opening_hours"].value() == "Mo-Fr 09:00-17:00, Sa 09:00-12:00; PH off"
+    assert form["place"].value() == str(alpha.pk)
+    assert form["name"].value() == "Guichet d'Alpha, also open on Saturday morning"
+
+    response = client.post(
+        SCENARIOS,
+        {
+            "name": "Alpha au samedi seulement",
+            "department": "01",
+            "place": alpha.slug,
+            "opening_hours": "Sa 09:00-12:00",
+            "radius_km": 10,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    scenario = Scenario.objects.get()
+    assert scenario.base_place == alpha and list(scenario.kinds.all()) == [caf]  # its kinds
+    body = client.get(SCENARIOS).content.decode()
+    assert "Other hours for the existing place" in body
+    assert "-1,700" in body.replace("\xa0", ",")  # weekdays lost
+    assert reverse("territory:scenario_draft", args=[scenario.pk]) not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ({"place": "nowhere-at-all"}, "No published place"),
+        ({"place": "999999999999999999999999"}, "No published place"),
+        ({"place": "ALPHA", "commune": "01004"}, "Choose one"),
+    ],
+)
+def test_a_place_studied_must_exist_and_be_the_only_position(
+    client, territory, viewer, where, message
+):
+    client.force_login(viewer)
+    if where["place"] == "ALPHA":
+        where = {**where, "place": territory["alpha"].slug}
+    response = client.post(
+        SCENARIOS,
+        {"name": "Essai", "department": "01", "opening_hours": "Sa 09:00-12:00", **where},
+    )
+    assert response.status_code == 400
+    assert message in response.context["form"].errors["place"][0]
+    assert not Scenario.objects.exists()
