@@ -26,7 +26,7 @@ from places.timezones import place_zone
 from scheduling.materialise import local_zone
 from scheduling.selectors import format_time, next_availability
 from services.needs import NEEDS_BY_SLUG
-from services.selectors import available_offers, service_kinds
+from services.selectors import available_offers, kinds_offered_anywhere, service_kinds
 
 # How many places near the person are probed for their next opening, and how many shown.
 PROBED = 20
@@ -37,11 +37,13 @@ TIME_PARAMETERS = ("open", "date", "time")
 @dataclass
 class Alternatives:
     reasons: list[str] = field(default_factory=list)
+    # The services asked for that no place of the directory offers at all, at any time.
+    absent: list[str] = field(default_factory=list)
     upcoming: list[dict] = field(default_factory=list)  # {"place", "label", "when", "km"}
     links: list[dict] = field(default_factory=list)  # {"text", "query"}
 
     def __bool__(self) -> bool:
-        return bool(self.reasons or self.upcoming or self.links)
+        return bool(self.reasons or self.absent or self.upcoming or self.links)
 
 
 def moment_words(moment: datetime.datetime, place=None) -> str:
@@ -113,6 +115,16 @@ def _upcoming(search: Search, now: datetime.datetime) -> list[dict]:
     return rows[:SHOWN]
 
 
+def _absent(search: Search) -> list[str]:
+    """The kinds asked for that no published place offers live at any time (one query):
+    the resident is told so instead of being sent to other times or distances."""
+    if not search.kinds:
+        return []
+    if kinds_offered_anywhere(search.kinds):
+        return []
+    return [str(kind) for kind in service_kinds().filter(slug__in=search.kinds)]
+
+
 def _query(params: QueryDict, **changes) -> QueryDict:
     query = params.copy()
     query.pop("page", None)
@@ -127,7 +139,9 @@ def _query(params: QueryDict, **changes) -> QueryDict:
 def for_empty_search(form, search: Search, params: QueryDict, now, **choices) -> Alternatives:
     """Alternatives for a search that found nothing (`form` valid, `params` its query)."""
     data = form.cleaned_data
-    help = Alternatives(reasons=_reasons(search, data, form.radius_km))
+    help = Alternatives(reasons=_reasons(search, data, form.radius_km), absent=_absent(search))
+    if help.absent:
+        return help  # no other time, distance or wording would find it
     if search.untimed is not None and (search.at is not None or search.errors):
         help.upcoming = _upcoming(search, now)
         count = search.untimed.count()

@@ -76,6 +76,17 @@ def providers(*, sector: str | None = None) -> QuerySet[Provider]:
     return queryset.filter(sector=sector) if sector else queryset
 
 
+def kinds_offered_anywhere(slugs) -> set[str]:
+    """The slugs among `slugs` that a published place offers, now or later (any offer not
+    ended, a suspended one included). One query."""
+    return set(
+        ServiceOffer.objects.exclude(status=ServiceOffer.Status.ENDED)
+        .filter(kind__slug__in=list(slugs), place__status="published")
+        .values_list("kind__slug", flat=True)
+        .distinct()
+    )
+
+
 def provider_for_organisation(organisation: Organisation) -> Provider | None:
     """The provider an organisation manages, if any."""
     return Provider.objects.filter(organisation=organisation).order_by("pk").first()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 
 from scheduling import actions as scheduling_actions
+from services import actions as offers_actions
 from services.models import ServiceOffer
 from tests.directory.test_search import names, search
 
@@ -66,6 +68,22 @@ def test_nothing_anywhere_says_why_without_dead_links(client, registry):
     assert "offering: Garden" in body
     assert 'class="wider"' not in body
     assert 'class="upcoming"' not in body
+    # Said plainly: nobody offers it, whatever the time or the distance; and where to
+    # tell the directory about a place that does.
+    assert "No place in this directory offers “Garden plots” yet, at any time or distance." in body
+    assert 'href="/proposer-un-lieu/"' in body
+
+
+def test_a_service_offered_somewhere_is_not_said_to_be_absent(client, registry_admin, caf):
+    # No CAF desk within 2 km of this point is open on Sunday, but one exists.
+    response = search(client, f"need=caf&{LYON}&radius=2&open=at&date=2026-03-15&time=11:00")
+    body = response.content.decode()
+    assert names(response) == []
+    assert "No place in this directory offers" not in body
+    # A desk suspended for now still exists: not "absent" either.
+    offers_actions.offer_suspend(offer=caf, user=registry_admin, until=datetime.date(2099, 1, 1))
+    body = search(client, "need=caf").content.decode()
+    assert "No place in this directory offers" not in body
 
 
 def test_a_day_outside_the_calendar_offers_the_search_at_any_time(client, caf):
