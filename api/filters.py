@@ -326,7 +326,7 @@ class PlaceFilter(django_filters.FilterSet):
     def filter_open_now(self, queryset, name, value):
         if not parse_bool(name, value):
             return queryset
-        return self._open_at(queryset, name, timezone.now())
+        return self._open_at(queryset, name, status.clock())
 
     def filter_profile(self, queryset, name, value):
         values = _check_known(name, split_values(value), PROFILES)

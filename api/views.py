@@ -53,6 +53,7 @@ from places.models import Network, Place, Suggestion
 from places.selectors import place_list
 from places.timezones import place_zone
 from scheduling import actions as schedule_actions
+from scheduling import status as place_status
 from scheduling.models import OpeningInterval
 from scheduling.selectors import window_bounds
 from scheduling.status import statuses_for
@@ -335,7 +336,7 @@ class PlaceViewSet(ApiViewSet):
     def _context(self, places, at=None):
         return {
             "request": self.request,
-            "statuses": statuses_for(places, at or timezone.now()),
+            "statuses": statuses_for(places, at or place_status.clock()),
         }
 
     def list(self, request, *args, **kwargs):

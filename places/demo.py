@@ -346,11 +346,24 @@ def _rna(rng: random.Random) -> str:
     return "W69" + "".join(str(rng.randint(0, 9)) for _ in range(7))
 
 
-def generate_places(count: int = 150, seed: int = 2024) -> list[PlaceSpec]:
-    """`count` places of every typology (each appears at least once when count >= 17)."""
+def generate_places(
+    count: int = 150,
+    seed: int = 2024,
+    communes: list[tuple] | None = None,
+    streets: list[str] | None = None,
+) -> list[PlaceSpec]:
+    """`count` places of every typology (each appears at least once when count >= 17).
+
+    `communes` (same shape as COMMUNES, the first one being the central city) and
+    `streets` (street names) let a caller draw the same kind of registry elsewhere:
+    bench/scale_data.py lays copies of it on a grid of distinct areas.
+    """
     rng = random.Random(seed)
     codes = list(TYPOLOGY_WEIGHTS)
-    communes_weights = [c[5] for c in COMMUNES]
+    communes = communes or COMMUNES
+    streets = streets or STREET_NAMES
+    central = communes[0][0]
+    communes_weights = [c[5] for c in communes]
     seen_names: set[str] = set()
     specs: list[PlaceSpec] = []
     for key in range(count):
@@ -360,7 +373,7 @@ def generate_places(count: int = 150, seed: int = 2024) -> list[PlaceSpec]:
         if second and rng.random() < second[1]:
             typologies.append(second[0])
         commune, insee, postcode, lat, lon, _weight = rng.choices(
-            COMMUNES, weights=communes_weights
+            communes, weights=communes_weights
         )[0]
         quartier = rng.choice(QUARTIERS)
         name = rng.choice(NAME_PATTERNS[main]).format(
@@ -380,15 +393,15 @@ def generate_places(count: int = 150, seed: int = 2024) -> list[PlaceSpec]:
         while name in seen_names:
             name, n = f"{base} {n}", n + 1
         seen_names.add(name)
-        address = f"{rng.randint(1, 180)} {rng.choice(STREET_TYPES)} {rng.choice(STREET_NAMES)}"
-        spread = 0.012 if commune == "Val-Rhône" else 0.006
+        address = f"{rng.randint(1, 180)} {rng.choice(STREET_TYPES)} {rng.choice(streets)}"
+        spread = 0.012 if commune == central else 0.006
         associative = main in ASSOCIATIVE_TYPOLOGIES
         data = {
             "name": name,
             "short_description": SHORT_DESCRIPTIONS[main],
             "description": (
                 f"{name} accueille les habitants de {commune}"
-                f"{' et du quartier ' + quartier if commune == 'Val-Rhône' else ''}. "
+                f"{' et du quartier ' + quartier if commune == central else ''}. "
                 f"{SHORT_DESCRIPTIONS[main]}"
             ),
             "origin": rng.choice(Place.Origin.values),
