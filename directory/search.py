@@ -27,6 +27,8 @@ from services.selectors import available_offers
 from services.vocabulary import Interpretation, match_words, understand
 
 PER_PAGE = 20
+# Results are counted up to this many; past it the page says "more than" (decision 0035).
+RESULT_COUNT_CAP = 1000
 
 
 def published() -> QuerySet[Place]:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -28,6 +29,7 @@ from directory.middleware import embeddable
 from directory.presenters import place_sections
 from directory.search import (
     PER_PAGE,
+    RESULT_COUNT_CAP,
     card_queryset,
     filter_choices,
     map_markers,
@@ -56,9 +58,30 @@ def _query_without(request, *names) -> str:
     return urlencode(pairs)
 
 
+class CappedPaginator(Paginator):
+    """Counts the results up to `cap` (decision 0035): past it the page says "more than
+    1,000 places" and pages through the first 1,000 only, so a search matching places all
+    over the country costs what the page shows, not what matches."""
+
+    cap = RESULT_COUNT_CAP
+
+    @cached_property
+    def found(self) -> int:
+        # One more than the cap tells "more than"; no ORDER BY, which would rank them all.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.found > self.cap
+
+
 def _paginate(request, queryset, page_number):
     """(page, message): a page beyond the last shows the last one, saying so."""
-    paginator = Paginator(queryset, PER_PAGE)
+    paginator = CappedPaginator(queryset, PER_PAGE)
     number = page_number or 1
     message = ""
     if number > paginator.num_pages:

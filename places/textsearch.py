@@ -158,25 +158,36 @@ def _postgres_match(queryset: QuerySet, words: list[str]) -> QuerySet:
     return queryset.filter(matches).annotate(text_rank=rank)
 
 
+class _FtsRow(Func):
+    """`<place id> = place_fts.rowid AND place_fts MATCH <expression>`: the place's row of
+    the FTS5 table, joined once (see `_sqlite_match`)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression: str):
+        super().__init__(F("pk"), V(expression))
+
+    def as_sql(self, compiler, connection, **extra):
+        pk, pk_params = compiler.compile(self.source_expressions[0])
+        match, match_params = compiler.compile(self.source_expressions[1])
+        sql = f"({pk} = {FTS_TABLE}.rowid AND {FTS_TABLE} MATCH {match})"
+        return sql, [*pk_params, *match_params]
+
+
 def _sqlite_match(queryset: QuerySet, words: list[str]) -> QuerySet:
     expression = " ".join(f'"{_singular(w)}"*' for w in words)
-    # Func renders its arguments first; put the column before the MATCH parameter.
-    matches = Func(
-        F("pk"),
-        V(expression),
-        template="%(expressions)s)",
-        arg_joiner=f" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ",
-        output_field=BooleanField(),
+    # The FTS5 table joined to the places (its name in FROM; the join and the MATCH as a
+    # filter expression, which follows the places' alias): FTS5 reads the matches once and
+    # gives each its bm25 `rank`. The former shape, `pk IN (MATCH)` with a correlated
+    # `bm25()` subquery per place, made FTS5 evaluate the whole prefix query again for
+    # every matching place, quadratic in the matches (48 s at 100,000 places for words
+    # found in 6,800 places; EXPLAIN QUERY PLAN showed "CORRELATED SCALAR SUBQUERY ...
+    # SCAN place_fts VIRTUAL TABLE INDEX 0:=M1" per row).
+    return (
+        queryset.extra(tables=[FTS_TABLE])  # noqa: S610 - a constant table name, no input
+        .filter(_FtsRow(expression))
+        .annotate(text_rank=RawSQL(f"-{FTS_TABLE}.rank", [], output_field=FloatField()))
     )
-    rank = Func(
-        V(expression),
-        F("pk"),
-        template=f"(SELECT -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "
-        "%(expressions)s)",
-        arg_joiner=" AND rowid = ",
-        output_field=FloatField(),
-    )
-    return queryset.filter(matches).annotate(text_rank=rank)
 
 
 def matching(queryset: QuerySet, words: list[str]) -> QuerySet:
