@@ -9,7 +9,7 @@ is true everywhere, so that the served schema documents every answer the API can
 - lists are the paginated object the views build (`{results, next, previous}`), never a
   bare array; GeoJSON answers are a Feature (or a FeatureCollection), CSV and iCalendar
   answers are text;
-- error answers are JSON whatever format was asked (api/views.py: ApiViewSet);
+- error answers are JSON whatever format was asked (api/views/base.py: ApiViewSet);
 - the errors any operation can answer, in the JSON error format: 400 (a refused parameter
   or body), 401 (a bad, revoked or malformed token: checked before anything else), 404 (a
   path naming no record, or an unknown `format`), 406 (an `Accept` the operation cannot

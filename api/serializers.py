@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from economics import selectors as economics_selectors
 from places.history import snapshot
 from places.models import PROFILE_MODELS, MediationProfile, Network, Place, ServiceLevel, Typology
 from scheduling.materialise import local_zone
@@ -642,3 +643,78 @@ class AgreementEndSerializer(ReportingSerializer):
         required=False, allow_null=True, help_text="The last day (default: today)."
     )
     version = VersionField()
+
+
+# -- spaces to share (api/views/shared_spaces.py)
+
+
+class SharedSpaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="space.pk")
+    name = serializers.CharField(source="space.name")
+    kind = serializers.CharField(source="space.kind")
+    capacity = serializers.IntegerField(source="space.capacity")
+    capacity_unit = serializers.CharField(source="space.capacity_unit")
+    area_m2 = serializers.DecimalField(
+        source="space.area_m2", max_digits=9, decimal_places=2, allow_null=True
+    )
+    rules = serializers.JSONField(source="offer.rules")
+    closed_on_public_holidays = serializers.BooleanField(source="offer.public_holidays_closed")
+    terms = serializers.CharField(source="offer.terms")
+    price_eur = serializers.DecimalField(
+        source="offer.price", max_digits=10, decimal_places=2, allow_null=True
+    )
+    conditions = serializers.CharField(source="offer.conditions")
+    audiences = serializers.ListField(source="offer.audiences", child=serializers.CharField())
+    visibility = serializers.CharField(source="offer.visibility")
+    distance_km = serializers.FloatField(allow_null=True)
+    place = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    spare = serializers.SerializerMethodField()
+
+    def get_place(self, item) -> dict:
+        place = item.place
+        return {
+            "id": str(place.public_id),
+            "slug": place.slug,
+            "name": place.name,
+            "address": place.address,
+            "postcode": place.postcode,
+            "commune": place.commune,
+            "latitude": None if place.latitude is None else float(place.latitude),
+            "longitude": None if place.longitude is None else float(place.longitude),
+        }
+
+    def get_spare(self, item) -> dict | None:
+        """Free times left this month, published only where the place opted in."""
+        if not item.offer.show_spare:
+            return None
+        # The list reads every opted-in space's uses at once (`spare` in the context).
+        known = self.context.get("spare") or {}
+        spare = known.get(item.offer.pk) or economics_selectors.spare_times(item.offer)
+        return {
+            "from": spare["first"].isoformat(),
+            "until": spare["stop"].isoformat(),
+            "shared_hours": spare["shared_hours"],
+            "booked_hours": spare["booked_hours"],
+            "free_hours": spare["free_hours"],
+            "slots": spare["slots"],
+            "text": spare["text"],
+        }
+
+    def get_contact(self, item) -> dict:
+        return {
+            "email": item.offer.contact_email or item.place.email,
+            "phone": item.offer.contact_phone or item.place.phone,
+        }
+
+
+class SpaceRequestWriteSerializer(serializers.Serializer):
+    start = serializers.CharField(help_text="ISO 8601; without an offset, the place's local time")
+    end = serializers.CharField(help_text="ISO 8601; without an offset, the place's local time")
+    repeat_until = serializers.DateField(required=False, allow_null=True)
+    people = serializers.IntegerField(min_value=1, max_value=100000)
+    purpose = serializers.CharField(max_length=2000)
+    name = serializers.CharField(max_length=160)
+    email = serializers.EmailField()
+    association = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    accept_conditions = serializers.BooleanField(required=False, default=False)

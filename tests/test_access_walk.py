@@ -24,7 +24,7 @@ Mutation proof (each done once by hand, the walk run, then restored):
   the manager of another place on ``manage:suggestion_accept POST`` (``expected
   forbidden, got ok``: the empty form's 400), ``suggestion_edit`` GET and POST and
   ``suggestion_reject POST``;
-- dropping `write=True` in `api.views.PlaceViewSet._own_place` failed ``token_b`` on
+- dropping `write=True` in `api.views.places.PlaceViewSet._own_place` failed ``token_b`` on
   ``api:place-detail PATCH`` and ``api:place-schedule PUT`` (``expected forbidden, got
   ok``: organisation B's token reached the validation of A's place);
 - letting `api.auth.HasScope` pass a view without `write_scope` (the old behaviour) failed
@@ -729,7 +729,7 @@ def test_a_write_without_a_declared_scope_is_refused(world, roomy_limits):
     even to a token holding every scope."""
     from rest_framework.test import APIRequestFactory
 
-    from api.views import ApiViewSet
+    from api.views.base import ApiViewSet
 
     class Forgetful(ApiViewSet):
         def create(self, request, *args, **kwargs):  # pragma: no cover - must not run

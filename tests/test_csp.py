@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from api.docs_views import REDOC_INLINE_STYLES
+from api.views.docs import REDOC_INLINE_STYLES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

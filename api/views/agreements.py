@@ -10,55 +10,23 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api import actions
+from api import actions, schema
 from api import serializers as api_serializers
 from api.auth import token_of
 from api.errors import ApiError
 from api.models import PartnerToken, PlaceProviderAgreement
 from api.pagination import paginate
-from api.views import (
-    ERRORS,
-    IF_MATCH,
-    PAGE_PARAMETERS,
-    WRITE_ERRORS,
-    ApiViewSet,
-    _list_response,
-)
+from api.views.base import ApiViewSet
 from places.models import Place
 from places.versioning import StaleRecord
 from services.models import Provider
 
-READ_ERRORS = {
-    **ERRORS,
-    401: OpenApiResponse(api_serializers.ErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(api_serializers.ErrorSerializer, description="Missing scope."),
-}
 
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List provider agreements (scope read)",
-        description=(
-            "Agreements of the token organisation's places and of the token's provider. "
-            "An agreement is active from `starts_on` to `ends_on` included; a provider "
-            "token creates offers at a place only within an active agreement's kinds."
-        ),
-        parameters=PAGE_PARAMETERS,
-        responses={
-            200: _list_response("AgreementList", api_serializers.AgreementSerializer),
-            **READ_ERRORS,
-        },
-    ),
-    retrieve=extend_schema(
-        summary="One provider agreement (scope read)",
-        responses={200: api_serializers.AgreementSerializer, **READ_ERRORS},
-    ),
-)
+@schema.AGREEMENTS
 class AgreementViewSet(ApiViewSet):
     # For the schema only (the path parameter's type); reads go through get_queryset().
     queryset = PlaceProviderAgreement.objects.none()
@@ -123,11 +91,7 @@ class AgreementViewSet(ApiViewSet):
         self.last_modified = agreement.updated_at
         return Response(api_serializers.AgreementSerializer(agreement).data)
 
-    @extend_schema(
-        summary="Create an agreement at one of the organisation's places (scope write:agreements)",
-        request=api_serializers.AgreementWriteSerializer,
-        responses={201: api_serializers.AgreementSerializer, **WRITE_ERRORS},
-    )
+    @schema.AGREEMENT_CREATE
     def create(self, request, *args, **kwargs):
         token = self._token()
         serializer = self._validated(api_serializers.AgreementWriteSerializer)
@@ -168,16 +132,7 @@ class AgreementViewSet(ApiViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        summary="Change an agreement's kinds, dates or terms (scope write:agreements)",
-        description=(
-            "Send the `version` you read (in the body, or its ETag as If-Match): without it "
-            "428 `version_required`; a stale one 409 (412 for If-Match) `stale_version`."
-        ),
-        request=api_serializers.AgreementWriteSerializer,
-        parameters=[IF_MATCH],
-        responses={200: api_serializers.AgreementSerializer, **WRITE_ERRORS},
-    )
+    @schema.AGREEMENT_UPDATE
     def partial_update(self, request, *args, **kwargs):
         token = self._token()
         agreement = self._writable(kwargs["pk"])
@@ -207,16 +162,7 @@ class AgreementViewSet(ApiViewSet):
             raise self._stale(how, exc.messages[0], self._render(exc.current)) from None
         return Response(self._with_warnings(self._render(agreement), serializer))
 
-    @extend_schema(
-        summary="End an agreement (scope write:agreements)",
-        description=(
-            "Send the `version` you read, as for a change: 428 without it, 409 (412 for "
-            "If-Match) when the agreement changed since."
-        ),
-        request=api_serializers.AgreementEndSerializer,
-        parameters=[IF_MATCH],
-        responses={200: api_serializers.AgreementSerializer, **WRITE_ERRORS},
-    )
+    @schema.AGREEMENT_END
     @action(detail=True, methods=["post"], url_path="end")
     def end(self, request, *args, **kwargs):
         token = self._token()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import schema
 from api.errors import refuse_unknown_parameters
 from api.exports import FORMATS
 
@@ -27,9 +26,7 @@ DOCS = {"schema": "api:schema", "docs": "api:docs", "redoc": "api:redoc"}
 class ApiRoot(APIView):
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(
-        summary="Links to the resources, the exports and the docs", responses=OpenApiTypes.OBJECT
-    )
+    @schema.ROOT
     def get(self, request):
         refuse_unknown_parameters(request, ())
 

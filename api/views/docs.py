@@ -3,8 +3,9 @@ served under the site's Content-Security-Policy (config/csp.py)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+
+from api import schema
 
 # Redoc writes its styles in the page, which 'unsafe-inline' would allow for any text. We
 # allow exactly two inline style texts instead, by their SHA-256:
@@ -33,7 +34,7 @@ class RedocView(SpectacularRedocView):
 
     template_name = "api/redoc.html"
 
-    @extend_schema(exclude=True)
+    @schema.NOT_DOCUMENTED
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response.csp_override = {

@@ -11,19 +11,19 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import schema
+from api import serializers as api_serializers
 from api.auth import ANYONE, token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from economics import bookings, selectors
 from economics.filters import shared_space_query
-from economics.models import Space, SpaceRequest
+from economics.models import SpaceRequest
 from places import ratelimits
 from places.timezones import place_zone
 from scheduling.materialise import to_utc
@@ -31,102 +31,10 @@ from scheduling.materialise import to_utc
 SHARED_SPACE_PARAMETERS = ("kind", "capacity", "day", "time", "lat", "lon", "radius_km", "format")
 
 
-class SharedSpaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="space.pk")
-    name = serializers.CharField(source="space.name")
-    kind = serializers.CharField(source="space.kind")
-    capacity = serializers.IntegerField(source="space.capacity")
-    capacity_unit = serializers.CharField(source="space.capacity_unit")
-    area_m2 = serializers.DecimalField(
-        source="space.area_m2", max_digits=9, decimal_places=2, allow_null=True
-    )
-    rules = serializers.JSONField(source="offer.rules")
-    closed_on_public_holidays = serializers.BooleanField(source="offer.public_holidays_closed")
-    terms = serializers.CharField(source="offer.terms")
-    price_eur = serializers.DecimalField(
-        source="offer.price", max_digits=10, decimal_places=2, allow_null=True
-    )
-    conditions = serializers.CharField(source="offer.conditions")
-    audiences = serializers.ListField(source="offer.audiences", child=serializers.CharField())
-    visibility = serializers.CharField(source="offer.visibility")
-    distance_km = serializers.FloatField(allow_null=True)
-    place = serializers.SerializerMethodField()
-    contact = serializers.SerializerMethodField()
-    spare = serializers.SerializerMethodField()
-
-    def get_place(self, item) -> dict:
-        place = item.place
-        return {
-            "id": str(place.public_id),
-            "slug": place.slug,
-            "name": place.name,
-            "address": place.address,
-            "postcode": place.postcode,
-            "commune": place.commune,
-            "latitude": None if place.latitude is None else float(place.latitude),
-            "longitude": None if place.longitude is None else float(place.longitude),
-        }
-
-    def get_spare(self, item) -> dict | None:
-        """Free times left this month, published only where the place opted in."""
-        if not item.offer.show_spare:
-            return None
-        # The list reads every opted-in space's uses at once (`spare` in the context).
-        known = self.context.get("spare") or {}
-        spare = known.get(item.offer.pk) or selectors.spare_times(item.offer)
-        return {
-            "from": spare["first"].isoformat(),
-            "until": spare["stop"].isoformat(),
-            "shared_hours": spare["shared_hours"],
-            "booked_hours": spare["booked_hours"],
-            "free_hours": spare["free_hours"],
-            "slots": spare["slots"],
-            "text": spare["text"],
-        }
-
-    def get_contact(self, item) -> dict:
-        return {
-            "email": item.offer.contact_email or item.place.email,
-            "phone": item.offer.contact_phone or item.place.phone,
-        }
-
-
 class SharedSpaceList(APIView):
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "kind",
-                {"type": "array", "items": {"type": "string", "enum": sorted(Space.Kind.values)}},
-                explode=True,
-                description="Repeated or comma-separated.",
-            ),
-            OpenApiParameter("capacity", {"type": "integer", "minimum": 0}),
-            OpenApiParameter("day", OpenApiTypes.DATE, description="YYYY-MM-DD, with time"),
-            OpenApiParameter(
-                "time",
-                {"type": "string", "pattern": "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"},
-                description="HH:MM local time, with day",
-            ),
-            OpenApiParameter("lat", {"type": "number", "minimum": -90, "maximum": 90}),
-            OpenApiParameter("lon", {"type": "number", "minimum": -180, "maximum": 180}),
-            OpenApiParameter(
-                "radius_km",
-                {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 200},
-                description="With lat and lon (default 10).",
-            ),
-            OpenApiParameter("format", {"type": "string", "enum": ["json"]}),
-        ],
-        responses=inline_serializer(
-            "SharedSpaceList",
-            {
-                "count": serializers.IntegerField(),
-                "audience": serializers.ChoiceField(choices=["public", "partners"]),
-                "results": SharedSpaceSerializer(many=True),
-            },
-        ),
-    )
+    @schema.SHARED_SPACES
     def get(self, request):
         refuse_unknown_parameters(request, SHARED_SPACE_PARAMETERS)
         query, errors = shared_space_query(request.query_params)
@@ -137,25 +45,15 @@ class SharedSpaceList(APIView):
         audience = "partners" if token_of(request) is not None else "public"
         items = selectors.shared_spaces(audience=audience, **query)
         spare = selectors.spare_times_many([i.offer for i in items if i.offer.show_spare])
-        data = SharedSpaceSerializer(items, many=True, context={"spare": spare}).data
+        data = api_serializers.SharedSpaceSerializer(
+            items, many=True, context={"spare": spare}
+        ).data
         response = Response({"count": len(data), "audience": audience, "results": data})
         response["Vary"] = "Accept, Authorization"
         return response
 
 
 # -- requests to use a space (economics/bookings.py) ----------------------------------------
-
-
-class SpaceRequestWriteSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="ISO 8601; without an offset, the place's local time")
-    end = serializers.CharField(help_text="ISO 8601; without an offset, the place's local time")
-    repeat_until = serializers.DateField(required=False, allow_null=True)
-    people = serializers.IntegerField(min_value=1, max_value=100000)
-    purpose = serializers.CharField(max_length=2000)
-    name = serializers.CharField(max_length=160)
-    email = serializers.EmailField()
-    association = serializers.CharField(max_length=160, required=False, allow_blank=True)
-    accept_conditions = serializers.BooleanField(required=False, default=False)
 
 
 def _moment(value: str, tz, field: str) -> datetime.datetime:
@@ -209,14 +107,14 @@ class SpaceRequestCreate(APIView):
     renderer_classes = [JSONRenderer]
     write_scope = ANYONE  # anyone may ask, under the suggestions' per-address limit
 
-    @extend_schema(request=SpaceRequestWriteSerializer, responses={201: dict})
+    @schema.SPACE_REQUEST_CREATE
     def post(self, request, pk: int):
         token = token_of(request)
         audience = "partners" if token is not None else "public"
         item = selectors.shared_space(pk, audience=audience)
         if item is None:
             raise ApiError(404, "not_found", _("This space is not shared."))
-        serializer = SpaceRequestWriteSerializer(data=request.data)
+        serializer = api_serializers.SpaceRequestWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if token is None and ratelimits.suggestion_over_limit(ratelimits.client_ip(request)):
             raise Throttled(
@@ -258,7 +156,7 @@ class SpaceRequestDetail(APIView):
 
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(responses={200: dict})
+    @schema.SPACE_REQUEST_DETAIL
     def get(self, request, token: str):
         found = bookings.request_from_token(token)
         if found is None:
