@@ -19,9 +19,6 @@ urlpatterns = [
         import_views.duplicate_dismiss_view,
         name="duplicate_dismiss",
     ),
-]
-
-urlpatterns += [
     path("runs/", import_views.run_list, name="run_list"),
     path("runs/<int:pk>/", import_views.run_detail, name="run_detail"),
 ]

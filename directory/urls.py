@@ -1,11 +1,8 @@
-"""Public URLs of the residents' directory: a contract, keep them stable.
-
-Other modules of the app append their own lines at the end of this file.
-"""
+"""Public URLs of the residents' directory: a contract, keep them stable. One plain list."""
 
 from django.urls import path
 
-from directory import views
+from directory import initiatives, signage, space_requests, spaces, suggestions, verify, views
 
 app_name = "directory"
 urlpatterns: list = [
@@ -19,62 +16,32 @@ urlpatterns: list = [
     path("communes/<str:insee_code>/", views.commune, name="commune"),
     path("embed/", views.embed, name="embed"),
     path("integrer/", views.embed_builder, name="embed_builder"),
-]
-
-# Residents' suggestions (directory/suggestions.py).
-from django.urls import path as _path  # noqa: E402
-
-from directory import suggestions  # noqa: E402
-
-urlpatterns += [
-    _path("lieux/<slug:slug>/signaler/", suggestions.suggest_correction, name="suggest_correction"),
-    _path("proposer-un-lieu/", suggestions.suggest_place, name="suggest_place"),
-]
-
-# Spaces to share (directory/spaces.py).
-from directory import spaces  # noqa: E402
-
-urlpatterns += [_path("espaces/", spaces.shared_spaces, name="shared_spaces")]
-
-# Reminder links: confirm or correct a place without signing in (directory/verify.py).
-from directory import verify  # noqa: E402
-
-urlpatterns += [
-    _path("verifier/<str:token>/", verify.verify, name="verify"),
-    _path("verifier/<str:token>/nouveau-lien/", verify.verify_renew, name="verify_renew"),
-]
-
-# Signage: the printable sheet, the door poster and the QR code (directory/signage.py).
-from directory import signage  # noqa: E402
-
-urlpatterns += [
-    _path("lieux/<slug:slug>/fiche/", signage.place_sheet, name="place_sheet"),
-    _path("lieux/<slug:slug>/fiche.pdf", signage.place_sheet_pdf, name="place_sheet_pdf"),
-    _path("lieux/<slug:slug>/affiche/", signage.place_poster, name="place_poster"),
-    _path("lieux/<slug:slug>/affiche.pdf", signage.place_poster_pdf, name="place_poster_pdf"),
-    _path("lieux/<slug:slug>/qr.svg", signage.place_qr_svg, name="place_qr_svg"),
-]
-
-# A shared space's page, its request form and the requester's signed links
-# (directory/space_requests.py).
-from directory import space_requests  # noqa: E402
-
-urlpatterns += [
-    _path("espaces/<int:pk>/", space_requests.space_detail, name="space"),
-    _path("espaces/demandes/<str:token>/", space_requests.space_request, name="space_request"),
-    _path(
+    # Residents' suggestions (directory/suggestions.py).
+    path("lieux/<slug:slug>/signaler/", suggestions.suggest_correction, name="suggest_correction"),
+    path("proposer-un-lieu/", suggestions.suggest_place, name="suggest_place"),
+    # Spaces to share (directory/spaces.py).
+    path("espaces/", spaces.shared_spaces, name="shared_spaces"),
+    # Reminder links: confirm or correct a place without signing in (directory/verify.py).
+    path("verifier/<str:token>/", verify.verify, name="verify"),
+    path("verifier/<str:token>/nouveau-lien/", verify.verify_renew, name="verify_renew"),
+    # Signage: the printable sheet, the door poster and the QR code (directory/signage.py).
+    path("lieux/<slug:slug>/fiche/", signage.place_sheet, name="place_sheet"),
+    path("lieux/<slug:slug>/fiche.pdf", signage.place_sheet_pdf, name="place_sheet_pdf"),
+    path("lieux/<slug:slug>/affiche/", signage.place_poster, name="place_poster"),
+    path("lieux/<slug:slug>/affiche.pdf", signage.place_poster_pdf, name="place_poster_pdf"),
+    path("lieux/<slug:slug>/qr.svg", signage.place_qr_svg, name="place_qr_svg"),
+    # A shared space's page, its request form and the requester's signed links
+    # (directory/space_requests.py).
+    path("espaces/<int:pk>/", space_requests.space_detail, name="space"),
+    path("espaces/demandes/<str:token>/", space_requests.space_request, name="space_request"),
+    path(
         "espaces/demandes/<str:token>/agenda.ics",
         space_requests.space_request_ics,
         name="space_request_ics",
     ),
-]
-
-# Calls for initiatives and guides for project holders (directory/initiatives.py).
-from directory import initiatives  # noqa: E402
-
-urlpatterns += [
-    _path("appels/", initiatives.calls, name="calls"),
-    _path("appels/<slug:slug>/", initiatives.call, name="call"),
-    _path("guides/", initiatives.guides, name="guides"),
-    _path("guides/<slug:slug>/", initiatives.guide, name="guide"),
+    # Calls for initiatives and guides for project holders (directory/initiatives.py).
+    path("appels/", initiatives.calls, name="calls"),
+    path("appels/<slug:slug>/", initiatives.call, name="call"),
+    path("guides/", initiatives.guides, name="guides"),
+    path("guides/<slug:slug>/", initiatives.guide, name="guide"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from economics import views
+from economics import request_views, views
 
 app_name = "economics"
 
@@ -24,12 +24,7 @@ urlpatterns = [
         views.sharing_edit,
         name="sharing_edit",
     ),
-]
-
-# The sharing loop's staff pages (economics/request_views.py).
-from economics import request_views  # noqa: E402
-
-urlpatterns += [
+    # The sharing loop's staff pages (economics/request_views.py).
     path("requests/", request_views.space_requests, name="space_requests"),
     path("requests/uses.ics", request_views.space_uses_ics, name="space_uses_ics"),
     path("requests/<int:pk>/", request_views.space_request_decide, name="space_request"),
