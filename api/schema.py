@@ -186,7 +186,10 @@ PLACE_CALENDAR = extend_schema(
         "Open intervals (and events, closures) between `from` and `to`, as ISO 8601 "
         "date-times with their offset. Both must lie inside the materialised calendar "
         "window (about 120 days ahead), else 400 `outside_calendar_window`. "
-        "`?format=ics` returns the same intervals as iCalendar."
+        "`?format=ics` returns the place's .ics, the very file of its page on the site "
+        "(`/lieux/<slug>/agenda.ics`): its own hours as recurring events, its events and "
+        "extra openings, over the whole window, or over the local days from `from` to `to` "
+        "when either is given."
     ),
     parameters=[
         OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH),

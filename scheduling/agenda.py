@@ -4,8 +4,9 @@
 "Thursday 25 December: closed, public holiday (Christmas Day)", "closed now — opens Tuesday
 at 9 h") in three queries whatever the number of services: the calendar window, which of
 the place and its offers have hours, and the place's calendar rows over the coming days
-(its own and its offers', which share the `interval_place_start` index). It reads only the
-materialised calendar, as the status of search results does, so the two always agree.
+(its own and its offers', scheduling.selectors.calendar_rows, the read of the API's
+calendar too). It reads only the materialised calendar, as the status of search results
+does, so the two always agree.
 Public holidays are not calendar rows (a day closed for one simply has no opening), so
 they are named here from `scheduling.calendars`.
 """
@@ -26,7 +27,7 @@ from scheduling.calendars import department_of, public_holiday_name
 from scheduling.materialise import MAX_ROW_LENGTH, local_zone
 from scheduling.models import OpeningInterval, Schedule
 from scheduling.rules import DAY
-from scheduling.selectors import OutsideWindow, format_time, window_bounds
+from scheduling.selectors import OutsideWindow, calendar_rows, format_time, window_bounds
 from scheduling.status import PlaceStatus, weekday_in_sentence
 
 AGENDA_DAYS = 14
@@ -232,16 +233,11 @@ def place_agenda(
     own = {offer_id for _place, offer_id in scheduled if offer_id is not None}
     today = at.astimezone(zone).date()
     horizon_end = datetime.datetime.combine(today + days * DAY, datetime.time(), zone)
-    # query 3: the place's rows (its own and its offers') from the opening running at `at`
-    # to the last day; by (place, start), so on the `interval_place_start` index.
-    rows = (
-        OpeningInterval.objects.filter(
-            place_id=place.pk,
-            start__gt=at - MAX_ROW_LENGTH,
-            start__lt=horizon_end,
-        )
-        .order_by("start", "pk")
-        .values_list("offer_id", "kind", "start", "end", "comment")
+    # query 3: the place's rows (its own and its offers') over its local days from today to
+    # the last one, the opening running at `at` among them: the API's calendar's read.
+    day_start = datetime.datetime.combine(today, datetime.time(), zone)
+    rows = calendar_rows(place, day_start, horizon_end).values_list(
+        "offer_id", "kind", "start", "end", "comment"
     )
     by_target: dict[int | None, list] = {None: []}
     for offer_id, kind, start, end, comment in rows:

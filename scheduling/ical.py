@@ -60,17 +60,28 @@ def place_location(place) -> dict:
     return extra
 
 
-def calendar_ics(target: Place | ServiceOffer, today: datetime.date | None = None) -> bytes:
-    """The hours as an .ics file: one recurring event per rule and time range.
+def calendar_ics(
+    target: Place | ServiceOffer,
+    today: datetime.date | None = None,
+    *,
+    days: tuple[datetime.date, datetime.date] | None = None,
+) -> bytes:
+    """The hours as an .ics file: one recurring event per rule and time range. The one
+    file of a place (or offer), whoever asks: its page's agenda.ics and the API's
+    calendar in iCalendar are this.
 
-    Each recurrence runs to the window's end; the days it does not actually open on
-    (public holidays, closures, seasons, yearly periods) are listed as EXDATE, so any
+    Each recurrence runs from yesterday to the window's end, or over the local days
+    [first, stop) of `days` (kept inside the window); the days it does not actually open
+    on (public holidays, closures, seasons, yearly periods) are listed as EXDATE, so any
     calendar shows exactly what the site shows. Extra openings and events are single
     events; an OSM-text schedule is exported as its materialised openings.
     """
     place, offer = (target.place, target) if isinstance(target, ServiceOffer) else (target, None)
     window = current_window()
-    today = max(window.start, (today or timezone.localdate()) - DAY)
+    if days is None:
+        today, stop = max(window.start, (today or timezone.localdate()) - DAY), window.end
+    else:
+        today, stop = max(window.start, days[0]), max(window.start, min(window.end, days[1]))
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Lieux partagés//scheduling//FR")
     cal.add("version", "2.0")
@@ -79,7 +90,7 @@ def calendar_ics(target: Place | ServiceOffer, today: datetime.date | None = Non
     lookup = {"offer": offer} if offer else {"place": place}
     schedule = Schedule.objects.filter(**lookup).first()
     if schedule is not None:
-        _add_schedule(cal, schedule, place, name, today, window.end)
+        _add_schedule(cal, schedule, place, name, today, stop, clip=days is not None)
     cal.add_missing_timezones()
     return cal.to_ical()
 
@@ -101,7 +112,7 @@ def _add_event(cal, uid: str, summary: str, start, end, **extra) -> None:
     cal.add_component(event)
 
 
-def _add_schedule(cal, schedule, place, name, first, stop) -> None:
+def _add_schedule(cal, schedule, place, name, first, stop, clip=False) -> None:
     uid = f"schedule-{schedule.pk}"
     where = place_location(place)
     ruleset = ruleset_for(schedule, place)
@@ -149,11 +160,14 @@ def _add_schedule(cal, schedule, place, name, first, stop) -> None:
                 end.replace(tzinfo=tz),
                 **where,
             )
-    for exc in ScheduleException.objects.filter(schedule=schedule, end_date__gte=first):
+    exceptions = ScheduleException.objects.filter(schedule=schedule, end_date__gte=first)
+    if clip:  # a span was asked for: its days only (else every coming event, as planned)
+        exceptions = exceptions.filter(start_date__lt=stop)
+    for exc in exceptions:
         if exc.kind == ScheduleException.Kind.CLOSURE:
             continue  # already taken out of the recurrences through EXDATE
-        day = exc.start_date
-        while day <= exc.end_date:
+        day = max(exc.start_date, first) if clip else exc.start_date
+        while day <= (min(exc.end_date, stop - DAY) if clip else exc.end_date):
             if exc.start_time is None:
                 start, end = day, day + DAY
             else:

@@ -587,3 +587,45 @@ def upcoming_exceptions(
     return ScheduleException.objects.filter(end_date__gte=today, **lookup).order_by(
         "start_date", "start_time", "id"
     )
+
+
+# -- a place's calendar over a span: the API's calendar and the place page's agenda ----------
+
+
+def calendar_rows(place: Place, start: datetime.datetime, end: datetime.datetime) -> QuerySet:
+    """The place's calendar rows (its own and its offers', every kind) overlapping
+    [start, end), by (start, id): one range read on the `interval_place_start` index, as
+    no row is longer than MAX_ROW_LENGTH. The API's calendar and scheduling.agenda read it."""
+    return OpeningInterval.objects.filter(
+        place_id=place.pk,
+        start__gt=start - MAX_ROW_LENGTH,
+        start__lt=end,
+        end__gt=start,
+    ).order_by("start", "pk")
+
+
+@dataclass(frozen=True)
+class OfferCalendar:
+    offer: ServiceOffer
+    intervals: list[OpeningInterval]
+
+
+@dataclass(frozen=True)
+class PlaceCalendar:
+    """A place's calendar rows over a span: its own, then each offer's (by offer id)."""
+
+    intervals: list[OpeningInterval]
+    offers: list[OfferCalendar]
+
+
+def place_calendar(place: Place, start: datetime.datetime, end: datetime.datetime) -> PlaceCalendar:
+    """The place's rows and each of its offers' overlapping [start, end), grouped; one query.
+    Only the materialised window has rows: callers check the span lies inside it."""
+    general: list[OpeningInterval] = []
+    offers: dict[int, OfferCalendar] = {}
+    for row in calendar_rows(place, start, end).select_related("offer__kind", "offer__provider"):
+        if row.offer_id is None:
+            general.append(row)
+        else:
+            offers.setdefault(row.offer_id, OfferCalendar(row.offer, [])).intervals.append(row)
+    return PlaceCalendar(general, [offers[pk] for pk in sorted(offers)])

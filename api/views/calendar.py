@@ -1,4 +1,8 @@
-"""GET /api/v1/places/<id>/calendar/: a place's materialised calendar, as JSON or iCalendar."""
+"""GET /api/v1/places/<id>/calendar/: a place's materialised calendar, as JSON or iCalendar.
+
+The rows come from scheduling.selectors.place_calendar and the .ics from
+scheduling.ical.calendar_ics: the same file as the place page's agenda.ics.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,10 @@ from api import schema
 from api import serializers as api_serializers
 from api.errors import ApiError
 from api.renderers import ICalendarRenderer
-from places.models import Place
 from places.timezones import place_zone
-from scheduling.models import OpeningInterval
-from scheduling.selectors import window_bounds
+from scheduling.ical import calendar_ics
+from scheduling.rules import DAY
+from scheduling.selectors import place_calendar, window_bounds
 
 CALENDAR_DEFAULT_DAYS = 7
 
@@ -60,13 +64,18 @@ class PlaceCalendar:  # the `calendar` action of the places' viewset (api/views/
                 )
         if end <= start:
             raise api_filters._invalid("to", _("must be after `from`."))
-        rows = list(
-            OpeningInterval.objects.filter(place=place, start__lt=end, end__gt=start)
-            .select_related("offer__kind", "offer__provider")
-            .order_by("offer_id", "start", "id")
-        )
-
         place_tz = place_zone(place)  # intervals read in the place's own clock
+        self.last_modified = None
+        if request.accepted_renderer.format == "ics":
+            # The place's one .ics; `from` and `to`, when given, narrow it to their local days.
+            days = None
+            if raw_from or raw_to:
+                last = (end - datetime.timedelta(microseconds=1)).astimezone(place_tz).date()
+                days = (start.astimezone(place_tz).date(), last + DAY)
+            return Response(
+                calendar_ics(place, days=days), content_type="text/calendar; charset=utf-8"
+            )
+        calendar = place_calendar(place, start, end)
 
         def interval(row):
             return {
@@ -76,26 +85,6 @@ class PlaceCalendar:  # the `calendar` action of the places' viewset (api/views/
                 "comment": row.comment,
             }
 
-        offers: dict[int, dict] = {}
-        general = []
-        for row in rows:
-            if row.offer_id is None:
-                general.append(interval(row))
-            else:
-                entry = offers.setdefault(
-                    row.offer_id,
-                    {
-                        "id": row.offer_id,
-                        "service_kind": row.offer.kind.slug,
-                        "service_kind_name": row.offer.kind.name,
-                        "provider": row.offer.provider.slug,
-                        "intervals": [],
-                    },
-                )
-                entry["intervals"].append(interval(row))
-        self.last_modified = None
-        if request.accepted_renderer.format == "ics":
-            return Response(_ics(place, rows), content_type="text/calendar; charset=utf-8")
         return Response(
             {
                 "place": str(place.public_id),
@@ -103,32 +92,16 @@ class PlaceCalendar:  # the `calendar` action of the places' viewset (api/views/
                 "from": api_serializers.iso(start),
                 "to": api_serializers.iso(end),
                 "window": window,
-                "intervals": general,
-                "offers": list(offers.values()),
+                "intervals": [interval(row) for row in calendar.intervals],
+                "offers": [
+                    {
+                        "id": entry.offer.pk,
+                        "service_kind": entry.offer.kind.slug,
+                        "service_kind_name": entry.offer.kind.name,
+                        "provider": entry.offer.provider.slug,
+                        "intervals": [interval(row) for row in entry.intervals],
+                    }
+                    for entry in calendar.offers
+                ],
             }
         )
-
-
-def _ics(place: Place, rows: list[OpeningInterval]) -> bytes:
-    import icalendar
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Lieux partagés//api//FR")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", place.name)
-    tz = place_zone(place)
-    for row in rows:
-        event = icalendar.Event()
-        what = f"{row.offer.kind.name} — {place.name}" if row.offer_id else place.name
-        if row.kind == OpeningInterval.Kind.CLOSED:
-            what = _("Closed: %(what)s") % {"what": what}
-        event.add("uid", f"interval-{row.pk}@lieux-partages")
-        event.add("summary", f"{what}{' — ' + row.comment if row.comment else ''}")
-        event.add("dtstart", timezone.localtime(row.start, tz))
-        event.add("dtend", timezone.localtime(row.end, tz))
-        event.add("dtstamp", timezone.now())
-        if row.kind == OpeningInterval.Kind.CLOSED:
-            event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
