@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.db.models import Q
@@ -21,6 +22,8 @@ from api.errors import ApiError
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
+# Rows per query when a whole result is streamed (CSV).
+STREAM_BATCH = 500
 
 
 def page_size_of(request) -> int:
@@ -141,3 +144,23 @@ def paginate(request, queryset, ordering: list[tuple[str, str]]) -> KeysetPage:
         next_url = link(key(rows[-1]), False)
         previous_url = link(key(rows[0]), True) if more else None
     return KeysetPage(rows, next_url, previous_url)
+
+
+def keyset_batches(
+    queryset, ordering: list[tuple[str, str]], size: int | None = None
+) -> Iterator[list]:
+    """The whole of `queryset` in `ordering` (as for paginate), STREAM_BATCH rows per query,
+    each batch starting after the last row of the one before: memory stays flat whatever
+    the result's size, and each query is a keyset range read like a page's. The places'
+    and the offers' CSV stream through it."""
+    size = size or STREAM_BATCH
+    fields = [f for f, _kind in ordering]
+    after = None
+    while True:
+        batch_qs = queryset if after is None else queryset.filter(_after(fields, after, False))
+        batch = list(batch_qs.order_by(*fields)[:size])
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
+        after = [getattr(batch[-1], f) for f in fields]

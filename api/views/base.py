@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 
+from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
@@ -19,9 +20,9 @@ from api.auth import token_of
 from api.errors import ApiError, refuse_unknown_parameters
 from api.models import PartnerToken
 from api.parsers import max_body, too_large
+from api.renderers import csv_rows
 from scheduling import actions as schedule_actions
 
-CSV_BATCH = 500
 LIST_PARAMETERS = ("cursor", "page_size", "format")
 
 
@@ -158,3 +159,10 @@ def set_schedule(view: ApiViewSet, token: PartnerToken, *, place=None, offer=Non
     except schedule_actions.StaleSchedule as exc:
         raise view._stale(how, exc.messages[0], {"schedule_version": exc.version}) from None
     return serializer
+
+
+def csv_response(rows, filename: str) -> StreamingHttpResponse:
+    """A list's whole result as CSV, streamed row by row (rows: an iterator of dicts)."""
+    response = StreamingHttpResponse(csv_rows(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

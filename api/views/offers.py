@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +18,9 @@ from api.actions import agreement_allows
 from api.errors import ApiError
 from api.idempotency import run_idempotent
 from api.models import PartnerToken
-from api.pagination import paginate
-from api.renderers import CSVRenderer, GeoJSONRenderer, csv_rows
-from api.views.base import CSV_BATCH, ApiViewSet, set_schedule
+from api.pagination import keyset_batches, paginate
+from api.renderers import CSVRenderer, GeoJSONRenderer
+from api.views.base import ApiViewSet, csv_response, set_schedule
 from places.models import Place
 from services import actions as offer_actions
 from services.models import ServiceKind, ServiceOffer
@@ -52,24 +50,10 @@ class OfferViewSet(ApiViewSet):
         if request.accepted_renderer.format == "csv":
 
             def rows():
-                after = None
-                while True:
-                    batch_qs = queryset
-                    if after is not None:
-                        batch_qs = batch_qs.filter(
-                            Q(updated_at__gt=after[0]) | Q(updated_at=after[0], id__gt=after[1])
-                        )
-                    batch = list(batch_qs.order_by("updated_at", "id")[:CSV_BATCH])
+                for batch in keyset_batches(queryset, ordering):
                     yield from api_serializers.OfferSerializer(batch, many=True).data
-                    if len(batch) < CSV_BATCH:
-                        return
-                    after = (batch[-1].updated_at, batch[-1].id)
 
-            response = StreamingHttpResponse(
-                csv_rows(rows()), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = 'attachment; filename="offers.csv"'
-            return response
+            return csv_response(rows(), "offers.csv")
         page = paginate(request, queryset, ordering)
         data = api_serializers.OfferSerializer(page.rows, many=True).data
         return Response({"results": data, "next": page.next, "previous": page.previous})

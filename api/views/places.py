@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import F, Prefetch, Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -19,9 +18,9 @@ from api.auth import token_of
 from api.errors import ApiError
 from api.idempotency import run_idempotent
 from api.models import PartnerToken
-from api.pagination import paginate
-from api.renderers import CSVRenderer, GeoJSONRenderer, csv_rows
-from api.views.base import CSV_BATCH, ApiViewSet, set_schedule
+from api.pagination import keyset_batches, paginate
+from api.renderers import CSVRenderer, GeoJSONRenderer
+from api.views.base import ApiViewSet, csv_response, set_schedule
 from api.views.calendar import PlaceCalendar
 from places import actions as place_actions
 from places.access import access_place
@@ -96,33 +95,16 @@ class PlaceViewSet(PlaceCalendar, ApiViewSet):
 
     def _stream_csv(self, queryset):
         """The whole result, by keyset batches: memory stays flat whatever its size."""
-        ordering = self._ordering()
-        fields = [f for f, _k in ordering]
 
         def rows():
-            after = None
-            while True:
-                batch_qs = queryset
-                if after is not None:
-                    batch_qs = batch_qs.filter(
-                        Q(**{f"{fields[0]}__gt": after[0]})
-                        | Q(**{fields[0]: after[0], "id__gt": after[1]})
-                    )
-                batch = list(batch_qs.order_by(*fields)[:CSV_BATCH])
-                if not batch:
-                    return
+            for batch in keyset_batches(queryset, self._ordering()):
                 context = self._context(batch)
                 for item in api_serializers.PlaceSerializer(batch, many=True, context=context).data:
                     item.pop("offers", None)
                     item.pop("profiles", None)
                     yield item
-                after = [getattr(batch[-1], f) for f in fields]
-                if len(batch) < CSV_BATCH:
-                    return
 
-        response = StreamingHttpResponse(csv_rows(rows()), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="places.csv"'
-        return response
+        return csv_response(rows(), "places.csv")
 
     def retrieve(self, request, *args, **kwargs):
         place = get_object_or_404(self._readable(), public_id=kwargs["id"])
