@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers as drf_serializers
 
 from api import serializers as api_serializers
+from api.exports import FORMATS
 from api.openapi import DATE_TIME
 from api.pagination import MAX_PAGE_SIZE
 from economics.models import Space
@@ -448,3 +449,25 @@ ROOT = extend_schema(
     summary="Links to the resources, the exports and the docs", responses=OpenApiTypes.OBJECT
 )
 NOT_DOCUMENTED = extend_schema(exclude=True)
+
+
+# -- open-data exports
+EXPORT = extend_schema(
+    summary="An open-data export of the published places, streamed",
+    description=(
+        "The whole registry's published places in one open-data format (see docs/api.md, "
+        "Exports): the answer's media type is the format's, whatever `Accept` says. The "
+        "ETag changes whenever what the export reads changes: send it back as "
+        "If-None-Match for a 304."
+    ),
+    parameters=[
+        OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(FORMATS)),
+    ],
+    responses={
+        (200, "application/json"): OpenApiTypes.ANY,
+        (200, "application/geo+json"): OpenApiTypes.ANY,
+        (200, "application/ld+json"): OpenApiTypes.ANY,
+        (200, "text/csv"): OpenApiTypes.STR,
+        304: None,
+    },
+)

@@ -33,7 +33,7 @@ urlpatterns = [
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
     *router.urls,
-    path("exports/<str:fmt>/", exports.export_download, name="export"),
+    path("exports/<str:fmt>/", exports.ExportViewSet.as_view({"get": "retrieve"}), name="export"),
     path("shared-spaces/", shared_spaces.SharedSpaceList.as_view(), name="shared_spaces"),
     path(
         "shared-spaces/<int:pk>/requests/",

@@ -8,17 +8,20 @@ exceptions) in memory at a time, whatever the size of the registry.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
 
-from places.models import Network, Place, Typology
+from places.models import Network, Organisation, Place, Typology
 from scheduling.models import Schedule, ScheduleException
 from scheduling.osm import NotRepresentable, export_osm
 from scheduling.rules import parse_time_range, rules_from_data
-from services.models import ServiceOffer
+from services.models import Provider, ServiceCategory, ServiceKind, ServiceOffer
 from services.selectors import available_offers
 
 SOURCE = "lieux-partages"
@@ -61,6 +64,28 @@ def published_places(queryset: QuerySet[Place] | None = None) -> QuerySet[Place]
         )
         .order_by("pk")
     )
+
+
+def published_version() -> str:
+    """A digest that changes whenever what the exports read changes: the ETag of the
+    exports (a weak one), known in a few queries before a byte is streamed. The large
+    tables count by their size and latest change (every write goes through an action,
+    which saves the place, offer or schedule it touches); the small ones (organisations,
+    catalogue, networks, typologies) by their whole content; and the day and language,
+    on which offers' availability and the catalogue's names depend."""
+    digest = hashlib.sha256()
+    for model, latest in (
+        (Place, "updated_at"),
+        (ServiceOffer, "updated_at"),
+        (Schedule, "updated_at"),
+        (ScheduleException, "pk"),
+    ):
+        digest.update(repr(model.objects.aggregate(n=Count("pk"), last=Max(latest))).encode())
+    for model in (Organisation, Network, Typology, ServiceCategory, ServiceKind, Provider):
+        for row in model.objects.order_by("pk").values_list():
+            digest.update(repr(row).encode())
+    digest.update(f"{timezone.localdate().isoformat()} {get_language()}".encode())
+    return digest.hexdigest()[:24]
 
 
 def schedule_of(owner) -> Schedule | None:

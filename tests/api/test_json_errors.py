@@ -48,10 +48,10 @@ def test_paths_matching_no_route_answer_json_404(url):
     _error(Client().get(url), 404, "not_found")
 
 
-def test_a_method_a_plain_view_refuses_answers_json_405():
-    response = Client().post("/api/v1/exports/csv/")
+def test_a_method_the_exports_refuse_answers_json_405():
+    response = Client().post("/api/v1/exports/lmn-csv/")
     _error(response, 405, "method_not_allowed")
-    assert response["Allow"] == "GET"
+    assert "POST" not in response["Allow"] and "GET" in response["Allow"]
 
 
 def test_an_unhandled_exception_answers_json_500(settings):
