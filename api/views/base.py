@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
@@ -158,6 +159,11 @@ def set_schedule(view: ApiViewSet, token: PartnerToken, *, place=None, offer=Non
             )
     except schedule_actions.StaleSchedule as exc:
         raise view._stale(how, exc.messages[0], {"schedule_version": exc.version}) from None
+    except ValidationError as exc:
+        # The action names its column; the partner sent the field `osm`.
+        if hasattr(exc, "error_dict") and "osm_source" in exc.error_dict:
+            exc.error_dict["osm"] = exc.error_dict.pop("osm_source")
+        raise
     return serializer
 
 

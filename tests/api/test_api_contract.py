@@ -73,6 +73,8 @@ DELIBERATE = [
     (400, "control_characters", None),
     (428, "version_required", {"version"}),
     (412, "stale_version", None),
+    # The same Idempotency-Key sent again with another body (generated bodies differ).
+    (422, "idempotency_key_reused", None),
     (400, "outside_calendar_window", {"open_at", "from", "to"}),
     (
         400,

@@ -539,6 +539,16 @@ def test_provider_writes_its_offers_at_accepting_places(api, tokens, organisatio
     assert stale.json()["error"]["code"] == "stale_version"
     assert stale.json()["error"]["current"] == {"schedule_version": 1}
     assert ServiceOffer.objects.get(pk=offer_id).description == "Sur place"
+    # Unreadable OSM hours: refused on the field the partner sent, nothing changed.
+    unreadable = api.put(
+        f"{url}schedule/",
+        {"osm": "kind_id", "version": 1},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert unreadable.status_code == 400, unreadable.content
+    assert list(unreadable.json()["error"]["fields"]) == ["osm"]
+    assert ServiceOffer.objects.get(pk=offer_id).schedule.version == 1
     other = ServiceOfferFactory(place=place)
     response = api.patch(
         f"/api/v1/offers/{other.pk}/", {"description": "x", "version": 1},
