@@ -154,8 +154,19 @@ def run_search(form, *, now: datetime.datetime, fixed: dict | None = None) -> Se
             queryset = queryset.none()
     else:
         queryset = with_offer
+    if search.ranked:
+        queryset = first_found(queryset)
     search.queryset = queryset
     return search
+
+
+def first_found(queryset: QuerySet[Place]) -> QuerySet[Place]:
+    """The places of a ranked search among the first RESULT_COUNT_CAP + 1 found (decision
+    0035): when fewer match, all of them, ranked exactly; when more (words found all over
+    the country), the page says "more than 1,000" and ranks those, so its cost stays that
+    of the page and not of every match."""
+    found = queryset.order_by().values("pk")[: RESULT_COUNT_CAP + 1]
+    return queryset.filter(pk__in=found)
 
 
 def page_cards(places: list[Place], search: Search, now: datetime.datetime) -> list[dict]:

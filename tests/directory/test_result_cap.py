@@ -80,3 +80,17 @@ def test_ranked_words_are_matched_in_one_pass_of_the_index(libraries):
             assert "CORRELATED" not in plan, plan
             assert plan.count("place_fts VIRTUAL TABLE") == 1, plan
     assert len(list(found)) == 4
+
+
+def test_a_ranked_search_ranks_only_the_first_found_past_the_cap(libraries, monkeypatch):
+    from directory import search as directory_search
+
+    ranked = textsearch.matching(Place.objects.all(), ["bastide"]).order_by("-text_rank", "name")
+    # Under the cap: every match, in the same order as ranking them all.
+    assert list(directory_search.first_found(ranked)) == list(ranked)
+    assert ranked.count() == 4
+    # Past it: the first cap + 1 found only, so ranking reads no more rows than that.
+    monkeypatch.setattr(directory_search, "RESULT_COUNT_CAP", 2)
+    bounded = directory_search.first_found(ranked)
+    assert bounded.count() == 3
+    assert {p.name for p in bounded} <= {p.name for p in ranked}
