@@ -76,6 +76,29 @@ def providers(*, sector: str | None = None) -> QuerySet[Provider]:
     return queryset.filter(sector=sector) if sector else queryset
 
 
+def live_offer_summaries(place_ids) -> dict[int, list[dict]]:
+    """{place id: [{id, service_kind, service_kind_name, provider, status}]}: the offers
+    not ended of these places, by id, as the API lists them. One query, no model built."""
+    found: dict[int, list[dict]] = {}
+    rows = (
+        ServiceOffer.objects.exclude(status=ServiceOffer.Status.ENDED)
+        .filter(place_id__in=list(place_ids))
+        .order_by("id")
+        .values_list("place_id", "id", "kind__slug", "kind__name", "provider__slug", "status")
+    )
+    for place_id, pk, kind, kind_name, provider, status in rows:
+        found.setdefault(place_id, []).append(
+            {
+                "id": pk,
+                "service_kind": kind,
+                "service_kind_name": kind_name,
+                "provider": provider,
+                "status": status,
+            }
+        )
+    return found
+
+
 def kinds_offered_anywhere(slugs) -> set[str]:
     """The slugs among `slugs` that a published place offers, now or later (any offer not
     ended, a suspended one included). One query."""

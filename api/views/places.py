@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -28,18 +28,12 @@ from places.models import Place
 from places.selectors import place_list
 from scheduling import status as place_status
 from scheduling.status import statuses_for
-from services.models import ServiceOffer
+from services.selectors import live_offer_summaries
 
 
 def _place_queryset():
-    live = ServiceOffer.objects.exclude(status=ServiceOffer.Status.ENDED).select_related(
-        "kind", "provider"
-    )
-    return (
-        place_list(Place.objects.all())
-        .select_related("schedule")
-        .prefetch_related(Prefetch("offers", queryset=live.order_by("id"), to_attr="live_offers"))
-    )
+    # The offers are read for a page's places at once (`offers` in the context).
+    return place_list(Place.objects.all()).select_related("schedule")
 
 
 @schema.PLACES
@@ -78,6 +72,7 @@ class PlaceViewSet(PlaceCalendar, ApiViewSet):
         return {
             "request": self.request,
             "statuses": statuses_for(places, at or place_status.clock()),
+            "offers": live_offer_summaries(place.pk for place in places),
         }
 
     def list(self, request, *args, **kwargs):
