@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -87,9 +89,27 @@ def error_body(code: str, message: str, fields=None, **extra) -> dict:
     return {"error": error}
 
 
+# C0 controls and DEL, except tab, line feed and carriage return that text may hold.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_characters_error(path: str) -> ApiError:
+    message = _("Text may not contain control characters (such as NUL, U+0000).")
+    return ApiError(400, "control_characters", message, fields={path or "__all__": [message]})
+
+
+def refuse_control_characters(request) -> None:
+    """400 `control_characters` for a query parameter (name or value) holding one: the same
+    answer as for a body, whichever parameter it is."""
+    for name, values in request.query_params.lists():
+        if CONTROL.search(name) or any(CONTROL.search(value) for value in values):
+            raise control_characters_error(name)
+
+
 def refuse_unknown_parameters(request, accepted) -> None:
     """400 naming the query parameters that are not understood, and those that are: a
     misspelt filter must not silently answer everything."""
+    refuse_control_characters(request)
     unknown = sorted(set(request.query_params) - set(accepted))
     if unknown:
         message = _("Unknown query parameter(s): %(unknown)s. Accepted: %(accepted)s.") % {

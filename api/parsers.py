@@ -4,18 +4,15 @@ limit, and no control characters (NUL...) in any string, key or value."""
 from __future__ import annotations
 
 import io
-import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.parsers import JSONParser
 
-from api.errors import ApiError
+from api.errors import CONTROL, ApiError, control_characters_error
 
 DEFAULT_MAX_BODY = 1024 * 1024  # 1 MB: far above any real record, far below abuse
 MAX_DEPTH = 32  # our deepest body (a schedule's rules) is 4 levels deep
-# C0 controls and DEL, except tab, line feed and carriage return that text may hold.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def max_body() -> int:
@@ -37,8 +34,7 @@ def _path(parent: str, key) -> str:
 
 
 def _refuse_control(path: str) -> ApiError:
-    message = _("Text may not contain control characters (such as NUL, U+0000).")
-    return ApiError(400, "control_characters", message, fields={path or "__all__": [message]})
+    return control_characters_error(path)
 
 
 def check_body(data) -> None:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from api import serializers as api_serializers
 from api.auth import token_of
-from api.errors import ApiError, refuse_unknown_parameters
+from api.errors import ApiError, refuse_control_characters, refuse_unknown_parameters
 from api.models import PartnerToken
 from api.parsers import max_body, too_large
 from api.renderers import csv_rows
@@ -42,6 +42,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if length > max_body():
             raise too_large()
         super().initial(request, *args, **kwargs)
+        refuse_control_characters(request)
         if self.action == "list":
             refuse_unknown_parameters(request, self.accepted_parameters())
 

@@ -130,6 +130,25 @@ def test_control_characters_in_a_key_or_a_write_are_refused(place, places_token)
     assert Place.objects.get(pk=place.pk).name == "Cantine numérique"
 
 
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/offers/", "network"),
+        ("/api/v1/places/", "q"),
+        ("/api/v1/places/", "service_kind"),
+        ("/api/v1/", "x"),
+        ("/api/v1/exports/geojson/", "x"),
+        ("/api/v1/shared-spaces/", "x"),
+    ],
+)
+def test_control_characters_in_a_query_parameter_are_refused_alike(place, path, parameter):
+    # The same answer as in a body, whichever parameter (filter, unknown or detail).
+    response = Client().get(path, {parameter: "Ra\u0000\u0097"})
+    assert _refused(response, parameter)["code"] == "control_characters"
+    detail = Client().get(f"/api/v1/places/{place.public_id}/calendar/", {"from": "2026\u0000"})
+    assert _refused(detail, "from")["code"] == "control_characters"
+
+
 def test_line_breaks_and_tabs_are_still_text(place):
     response = Client().post(
         "/api/v1/suggestions/",
