@@ -50,6 +50,8 @@ class PrimaryReplicaRouter:
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+        if obj1._state.db == PRIMARY and obj2._state.db == PRIMARY:
+            return True  # the common case, asked for every related object set (imports)
         same_data = {PRIMARY, *_replicas()}
         if obj1._state.db in same_data and obj2._state.db in same_data:
             return True

@@ -376,3 +376,32 @@ def test_reconciliation_queries_do_not_grow_with_the_rows(tmp_path, organisation
         assert not [w for w in created.warnings if w.code == "siret_invalid"]
         counts[n] = (_statements(first), _statements(second))
     assert counts[3] == counts[12]
+
+
+def test_candidates_by_name_are_read_through_the_coordinates_not_the_organisation(
+    tmp_path, organisation
+):
+    """The statement that reads each record's same-name neighbours must not go through
+    the organisation's index: without planner statistics (a first import into an empty
+    registry, as in this test database) both databases chose it and read every place of
+    the organisation for each record, so an import slowed down as the registry grew
+    (docs/benchmarks.md, "Imports", 2026-12-02 afternoon)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [_row(f"c{i}", nom=f"Espace {i}", lat=43 + i / 10, lon=1 + i / 10) for i in range(30)]
+    run_import(fmt="lmn", path=_lmn(tmp_path, rows), organisation=organisation)
+    again = [_row(f"d{i}", nom=f"Espace {i}", lat=43 + i / 10, lon=1 + i / 10) for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        run_import(fmt="lmn", path=_lmn(tmp_path, again, name="d.json"), organisation=organisation)
+    statements = [q["sql"] for q in queries if "substr(p.search_text" in q["sql"]]
+    assert len(statements) == 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + statements[0])
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "place_lat_lon" in plan, plan
+        else:
+            cursor.execute("EXPLAIN " + statements[0])
+            plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "places_place_organisation_id" not in plan, plan
