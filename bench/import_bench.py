@@ -4,7 +4,8 @@
         .venv/bin/python bench/import_bench.py [ROWS] [--once] [--generated-only]
 
 --once skips the second (all unchanged) run; --generated-only skips the four real files;
---real fs|tl|cnfs|hub (repeatable) imports only those real files.
+--real fs|tl|cnfs|hub (repeatable) imports only those real files; --debug keeps DEBUG's
+statement log, which the figures before 2026-12-02 (afternoon) included.
 
 Each import runs in a fresh database (migrated here). Prints rows/s, the CPU seconds of
 this process (and, on PostgreSQL, of its server backend, read from /proc) for each run,
@@ -30,6 +31,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django  # noqa: E402
 
 django.setup()
+
+from django.conf import settings  # noqa: E402
+
+# DEBUG=1 above only spares the bench the production settings' checks (SECRET_KEY...). The
+# import runs without DEBUG in production; with it, Django formats and keeps every
+# statement (connection.queries), which on SQLite costs an extra query per statement to
+# quote its parameters: 10-20 % of the import's CPU, measured 2026-12-02. --debug keeps it.
+if "--debug" not in sys.argv:
+    settings.DEBUG = False
 
 from django.core.management import call_command  # noqa: E402
 
@@ -160,6 +170,7 @@ def timed(fmt: str, path: Path, *, once: bool = False) -> None:
     start, cpu, server = time.perf_counter(), cpu_s(), server_cpu_s()
     report = run_import(fmt=fmt, path=path, organisation=org)
     first, cpu = time.perf_counter() - start, cpu_s() - cpu
+    first_cpu = cpu
     line = (
         f"{path.name}: {report.rows} rows, created={report.created} queued={report.queued} "
         f"rejected={report.rejected}; first run {first:.1f}s ({report.rows / first:.0f} rows/s; "
@@ -173,7 +184,8 @@ def timed(fmt: str, path: Path, *, once: bool = False) -> None:
         line += (
             f", second run {second:.1f}s ({again.rows / second:.0f} rows/s, unchanged="
             f"{again.unchanged}; CPU {cpu:.1f}s, {again.rows / cpu:.0f} rows per CPU second"
-            f"{server_part(server, cpu, again.rows)})"
+            f"{server_part(server, cpu, again.rows)}); first / second: {first / second:.1f}x "
+            f"wall, {first_cpu / cpu:.1f}x CPU"
         )
     print(f"{line}; peak RSS so far {peak_mb():.0f} MB", flush=True)
 
@@ -182,6 +194,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rows", type=int, nargs="?", default=100_000)
     parser.add_argument("--once", action="store_true", help="skip the all-unchanged re-run")
+    parser.add_argument(
+        "--debug", action="store_true", help="keep DEBUG's statement log (figures before 12-02)"
+    )
     parser.add_argument("--generated-only", action="store_true", help="skip the real files")
     parser.add_argument(
         "--real", choices=["fs", "tl", "cnfs", "hub"], action="append", help="only these real files"
